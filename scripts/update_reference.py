@@ -1,0 +1,203 @@
+"""Regenerate the reference subsets in reference/ and the reference-derived vocabularies.
+
+Identifiers in mabdata come only from the openly licensed files in ../shared/vocab (each
+with a SOURCE.txt giving origin and license). This script copies the rows the curation
+files need, unchanged, into reference/<name>/ together with that SOURCE.txt, and writes the
+closed vocabularies that are whole reference lists (CTCAE v5.0 terms and SOCs, FDA SPL
+routes) into schema/vocabularies/. Run it after adding a drug, target or condition:
+
+    python scripts/update_reference.py [--vocab ../shared/vocab]
+
+Subset rules (so the subset can be re-derived from the full file):
+- HGNC: rows whose symbol is a `target` in any seeds/*.yaml.
+- Disease Ontology: non-obsolete terms whose id is a `condition` in any seeds/*.yaml.
+- DrugBank, FDA UNII names, Thera-SAbDab: rows of the drugs declared in seeds/*.yaml
+  (matched on the INN; UNII rows by the UNII that DrugBank gives).
+- CTCAE v5.0 (the NCI workbook, unmodified since 2017) terms with their SOC and
+  definition, without the MedDRA codes (MedDRA is licensed; CTCAE names are NCI's).
+  v6.0 exists in ../shared but its workbook was re-saved by a third party, so it is not used.
+- FDA SPL routes: all 123 terms with their NCIt codes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gzip
+import io
+import shutil
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def curated_ids() -> tuple[set[str], set[str], set[str]]:
+    """Drug INNs, target symbols and DOIDs named in the curation files."""
+    drugs: set[str] = set()
+    targets: set[str] = set()
+    conditions: set[str] = set()
+    for path in sorted((ROOT / "seeds").glob("*.yaml")):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for row in doc.get("drugs") or []:
+            drugs.add(str(row["drug_id"]).lower())
+        for row in doc.get("drug_targets") or []:
+            targets.add(str(row["target_id"]))
+        for table in ("indications", "regimens", "trial_results"):
+            for row in doc.get(table) or []:
+                if row.get("condition_id"):
+                    conditions.add(str(row["condition_id"]))
+    return drugs, targets, conditions
+
+
+def write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode("utf-8"))
+
+
+def copy_source_note(vocab: Path, folder: str, rule: str) -> None:
+    note = (vocab / folder / "SOURCE.txt").read_text(encoding="utf-8")
+    head = f"SUBSET made by scripts/update_reference.py from ../shared/vocab/{folder}/.\nRule: {rule}\n\n"
+    write_text(ROOT / "reference" / folder / "SOURCE.txt", head + note)
+
+
+def subset_hgnc(vocab: Path, symbols: set[str]) -> None:
+    with gzip.open(vocab / "hgnc" / "hgnc_complete_set.txt.gz", "rt", encoding="utf-8", newline="") as fh:
+        lines = fh.read().split("\n")
+    header, rows = lines[0], [ln for ln in lines[1:] if ln]
+    kept = [ln for ln in rows if ln.split("\t")[1] in symbols]
+    missing = symbols - {ln.split("\t")[1] for ln in kept}
+    if missing:
+        raise SystemExit(f"HGNC has no approved symbol {sorted(missing)}")
+    write_text(ROOT / "reference/hgnc/hgnc_subset.tsv", "\n".join([header, *sorted(kept)]) + "\n")
+    copy_source_note(vocab, "hgnc", "rows of hgnc_complete_set.txt.gz whose symbol is a curated target; rows unchanged.")
+
+
+def parse_obo(text: str) -> list[dict[str, list[str]]]:
+    terms = []
+    for stanza in text.split("\n\n"):
+        if not stanza.startswith("[Term]"):
+            continue
+        term: dict[str, list[str]] = {}
+        for line in stanza.splitlines()[1:]:
+            key, _, value = line.partition(": ")
+            term.setdefault(key, []).append(value)
+        terms.append(term)
+    return terms
+
+
+def subset_doid(vocab: Path, ids: set[str]) -> None:
+    with gzip.open(vocab / "disease_ontology" / "doid.obo.gz", "rt", encoding="utf-8") as fh:
+        terms = parse_obo(fh.read())
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter="\t", lineterminator="\n")
+    writer.writerow(["doid", "name", "synonyms", "mesh_ids", "ncit_ids", "is_a"])
+    found = set()
+    for term in sorted(terms, key=lambda t: int(t["id"][0].split(":")[1])):
+        doid = term["id"][0]
+        if doid not in ids or term.get("is_obsolete") == ["true"]:
+            continue
+        found.add(doid)
+        synonyms = [s.split('"')[1] for s in term.get("synonym", [])]
+        xrefs = term.get("xref", [])
+        writer.writerow([
+            doid,
+            term["name"][0],
+            "|".join(synonyms),
+            ";".join(x for x in xrefs if x.startswith("MESH:")),
+            ";".join(x for x in xrefs if x.startswith("NCI:")),
+            ";".join(v.split(" ! ")[0] for v in term.get("is_a", [])),
+        ])
+    if ids - found:
+        raise SystemExit(f"Disease Ontology has no live term {sorted(ids - found)}")
+    write_text(ROOT / "reference/disease_ontology/doid_subset.tsv", out.getvalue())
+    copy_source_note(
+        vocab, "disease_ontology",
+        "non-obsolete [Term] stanzas of doid.obo.gz whose id is a curated condition; columns id, name, synonym texts, MESH/NCI xrefs, is_a.",
+    )
+
+
+def raw_csv_records(text: str) -> list[tuple[list[str], str]]:
+    """Each CSV record with its exact source text (some quoted fields span several lines)."""
+    lines = text.splitlines(keepends=True)
+    reader = csv.reader(lines)
+    out, start = [], 0
+    for row in reader:
+        out.append((row, "".join(lines[start:reader.line_num])))
+        start = reader.line_num
+    return out
+
+
+def subset_drugs(vocab: Path, inns: set[str]) -> None:
+    db_path = vocab / "drugbank_vocab" / "drugbank_vocabulary.csv"
+    records = raw_csv_records(db_path.read_text(encoding="utf-8"))
+    kept = [(row, raw) for row, raw in records[1:] if row[2].lower() in inns]
+    uniis = {row[4] for row, _ in kept if row[4]}
+    write_text(ROOT / "reference/drugbank_vocab/drugbank_subset.csv", records[0][1] + "".join(raw for _, raw in kept))
+    copy_source_note(vocab, "drugbank_vocab", "rows of drugbank_vocabulary.csv whose Common name is a curated INN; rows unchanged.")
+
+    unii_path = vocab / "fda_unii_mab_subset" / "UNII_Names_mab_subset.txt"
+    unii_lines = unii_path.read_bytes().decode("utf-8").split("\r\n")
+    kept = [ln for ln in unii_lines[1:] if ln and ln.split("\t")[2] in uniis]
+    write_text(ROOT / "reference/fda_unii_mab_subset/unii_names_subset.tsv", "\n".join([unii_lines[0], *kept]) + "\n")
+    copy_source_note(
+        vocab, "fda_unii_mab_subset",
+        "rows of UNII_Names_mab_subset.txt whose UNII is the DrugBank UNII of a curated drug; rows unchanged, CRLF written as LF.",
+    )
+
+    tsd_path = vocab / "therasabdab" / "TheraSAbDab_SeqStruc_OnlineDownload.csv"
+    tsd_lines = tsd_path.read_text(encoding="utf-8").splitlines()
+    kept = [ln for ln in tsd_lines[1:] if ln.split(",", 1)[0].lower() in inns]
+    write_text(ROOT / "reference/therasabdab/therasabdab_subset.csv", "\n".join([tsd_lines[0], *kept]) + "\n")
+    copy_source_note(vocab, "therasabdab", "rows of the Thera-SAbDab export whose Therapeutic is a curated INN; rows unchanged.")
+
+
+def write_vocab(name: str, header: list[str], rows: list[list[str]]) -> None:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    write_text(ROOT / "schema/vocabularies" / f"{name}.csv", out.getvalue())
+
+
+def ctcae_and_routes(vocab: Path) -> None:
+    with open(vocab / "ctcae" / "CTCAE_v5.0_clean_copy.tsv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    terms = sorted({(r["CTCAE Term"], r["MedDRA SOC"], r["Definition"]) for r in rows})
+    write_vocab(
+        "ctcae_term",
+        ["term", "code", "system", "synonyms", "description", "broader"],
+        [[t, "", "CTCAE v5.0", "", d, soc] for t, soc, d in terms],
+    )
+    socs = sorted({soc for _, soc, _ in terms})
+    write_vocab("ctcae_soc", ["term", "code", "system", "synonyms", "description"], [[s, "", "CTCAE v5.0 SOC", "", ""] for s in socs])
+    copy_source_note(vocab, "ctcae", "CTCAE_v5.0_clean_copy.tsv -> schema/vocabularies/ctcae_term.csv (term, SOC, definition; MedDRA codes dropped).")
+
+    with open(vocab / "route_fda_spl" / "fda_spl_route_of_administration.tsv", encoding="utf-8", newline="") as fh:
+        routes = list(csv.DictReader(fh, delimiter="\t"))
+    write_vocab(
+        "route",
+        ["term", "code", "system", "synonyms", "description"],
+        [[r["spl_route_name"], r["nci_code"], "FDA SPL route (NCIt)", "", ""] for r in sorted(routes, key=lambda r: r["spl_route_name"])],
+    )
+    copy_source_note(vocab, "route_fda_spl", "all rows of fda_spl_route_of_administration.tsv -> schema/vocabularies/route.csv.")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--vocab", type=Path, default=ROOT.parent / "shared" / "vocab")
+    args = parser.parse_args()
+    if not args.vocab.is_dir():
+        raise SystemExit(f"reference folder not found: {args.vocab}")
+    drugs, targets, conditions = curated_ids()
+    shutil.rmtree(ROOT / "reference", ignore_errors=True)
+    subset_hgnc(args.vocab, targets)
+    subset_doid(args.vocab, conditions)
+    subset_drugs(args.vocab, drugs)
+    ctcae_and_routes(args.vocab)
+    print(f"reference subsets: {len(drugs)} drugs, {len(targets)} targets, {len(conditions)} conditions")
+
+
+if __name__ == "__main__":
+    main()

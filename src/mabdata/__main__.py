@@ -1,0 +1,5 @@
+import sys
+
+from mabdata.cli import main
+
+sys.exit(main())

@@ -1,0 +1,84 @@
+"""The `mabdata` command. Heavy libraries are imported inside commands so --help stays fast."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+EXIT_INVALID, EXIT_USAGE = 1, 2
+
+
+def _report(problems: list, fmt: str, valid_word: str) -> int:
+    if fmt == "json":
+        print(json.dumps({"valid": not problems, "errors": [p.to_dict() for p in problems]}, indent=2, ensure_ascii=False))
+    elif problems:
+        for p in problems:
+            print(str(p), file=sys.stderr)
+        print(f"{len(problems)} error(s)", file=sys.stderr)
+    else:
+        print(valid_word)
+    return EXIT_INVALID if problems else 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from mabdata.errors import MabdataError
+    from mabdata.paths import project_root
+    from mabdata.publish import build
+
+    root = Path(args.root) if args.root else project_root()
+    if not (root / "seeds").is_dir():
+        print(f"mabdata build: no seeds/ folder in {root} (run it in a checkout, or pass --root)", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        stale = build(root, check=args.check)
+    except MabdataError as exc:
+        for p in exc.problems:
+            print(str(p), file=sys.stderr)
+        print(f"build failed: {len(exc.problems)} error(s); datapackage/ was left unchanged", file=sys.stderr)
+        return EXIT_INVALID
+    if args.check:
+        if stale:
+            print("datapackage/ is stale; these files differ from a fresh build (run `mabdata build`):", file=sys.stderr)
+            for rel in stale:
+                print(f"  {rel}", file=sys.stderr)
+            return EXIT_INVALID
+        print("datapackage/ is up to date")
+        return 0
+    print(f"built {root / 'datapackage'}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from mabdata.paths import default_package_dir
+    from mabdata.validate import validate_package
+
+    path = Path(args.path) if args.path else default_package_dir()
+    if not path.exists():
+        print(f"mabdata validate: {path} does not exist", file=sys.stderr)
+        return EXIT_USAGE
+    return _report(validate_package(path), args.format, f"valid: {path}")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="mabdata", description="Build and validate the mabdata dataset package.")
+    sub = p.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="build datapackage/ from seeds/ (atomic, deterministic)")
+    b.add_argument("--check", action="store_true", help="exit 1 if the committed datapackage/ differs from a fresh build")
+    b.add_argument("--root", help="project checkout (default: this package's checkout)")
+    b.set_defaults(func=cmd_build)
+    v = sub.add_parser("validate", help="validate a package folder or its datapackage.json")
+    v.add_argument("path", nargs="?", help="package folder or datapackage.json (default: datapackage/)")
+    v.add_argument("--format", choices=["text", "json"], default="text")
+    v.set_defaults(func=cmd_validate)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

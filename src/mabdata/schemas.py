@@ -1,0 +1,260 @@
+"""The table schemas, read once from schema/, and every view derived from them.
+
+schema/tables/<table>.yaml holds Frictionless Table Schema terms plus `mabdata:` keys;
+schema/provenance.yaml the provenance columns of fact tables; schema/vocabularies/*.csv
+the closed term lists. From these come the Frictionless descriptor, the pandas dtypes,
+the pyarrow schema and the Pandera schema. Nothing else describes a column.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from mabdata.paths import schema_dir
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pandera.pandas as pa_schema
+    import pyarrow as pa
+
+PROVENANCE = ("source_id", "quote", "quote_start", "quote_end", "curation_note")
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """A closed list of terms; synonyms resolve to their term."""
+
+    name: str
+    terms: tuple[str, ...]
+    rows: tuple[dict[str, str], ...]
+    lookup: dict[str, str] = field(repr=False)
+
+    def resolve(self, value: str) -> str | None:
+        """The canonical term for a term or synonym (case-insensitive), else None."""
+        return self.lookup.get(value.strip().casefold())
+
+    def closest(self, value: str, n: int = 3) -> list[str]:
+        keys = {k: v for k, v in self.lookup.items()}
+        hits = difflib.get_close_matches(value.casefold(), list(keys), n=n * 2, cutoff=0.5)
+        out: list[str] = []
+        for hit in hits:
+            if keys[hit] not in out:
+                out.append(keys[hit])
+        return out[:n]
+
+    def broader(self, term: str) -> str | None:
+        for row in self.rows:
+            if row["term"] == term:
+                return row.get("broader") or None
+        return None
+
+
+@cache
+def vocabulary(name: str) -> Vocabulary:
+    path = schema_dir() / "vocabularies" / f"{name}.csv"
+    with open(path, encoding="utf-8", newline="") as fh:
+        rows = tuple(csv.DictReader(fh))
+    lookup: dict[str, str] = {}
+    for row in rows:
+        for syn in filter(None, (s.strip() for s in (row.get("synonyms") or "").split(";"))):
+            lookup.setdefault(syn.casefold(), row["term"])
+    for row in rows:  # terms win over synonyms
+        lookup[row["term"].casefold()] = row["term"]
+    return Vocabulary(name, tuple(r["term"] for r in rows), rows, lookup)
+
+
+def vocabulary_names() -> list[str]:
+    return sorted(p.stem for p in (schema_dir() / "vocabularies").glob("*.csv"))
+
+
+def _load_yaml(path) -> Any:
+    with open(path, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+@cache
+def package_meta() -> dict[str, Any]:
+    return _load_yaml(schema_dir() / "package.yaml")
+
+
+def table_names() -> list[str]:
+    return list(package_meta()["tables"])
+
+
+@cache
+def table(name: str) -> dict[str, Any]:
+    """The table's schema with provenance fields appended for fact tables."""
+    if name not in table_names():
+        raise KeyError(f"unknown table {name!r}; tables are {', '.join(table_names())}")
+    spec = _load_yaml(schema_dir() / "tables" / f"{name}.yaml")
+    if spec.get("mabdata:fact"):
+        spec["fields"] = spec["fields"] + _load_yaml(schema_dir() / "provenance.yaml")
+        spec.setdefault("foreignKeys", []).append(
+            {"fields": ["source_id"], "reference": {"resource": "sources", "fields": ["source_id"]}}
+        )
+    return spec
+
+
+def fields(name: str) -> list[dict[str, Any]]:
+    return table(name)["fields"]
+
+
+def field_names(name: str) -> list[str]:
+    return [f["name"] for f in fields(name)]
+
+
+def primary_key(name: str) -> list[str]:
+    return list(table(name)["primaryKey"])
+
+
+def is_fact_table(name: str) -> bool:
+    return bool(table(name).get("mabdata:fact"))
+
+
+def required(f: dict[str, Any]) -> bool:
+    return bool((f.get("constraints") or {}).get("required"))
+
+
+def vocab_of(f: dict[str, Any]) -> str | None:
+    return f.get("mabdata:vocabulary")
+
+
+def curated_fields(name: str) -> list[dict[str, Any]]:
+    """Fields a curator writes in seeds/*.yaml (not derived, not provenance offsets)."""
+    return [
+        f for f in fields(name)
+        if not f.get("mabdata:derived") and f["name"] not in ("source_id", "quote_start", "quote_end")
+    ]
+
+
+def curated_tables() -> list[str]:
+    return [t for t in table_names() if table(t).get("mabdata:curated", True)]
+
+
+# ---- Frictionless ---------------------------------------------------------------------------
+
+def frictionless_schema(name: str) -> dict[str, Any]:
+    """Frictionless Table Schema v2 descriptor; vocabulary fields get their terms as enum."""
+    out_fields = []
+    for f in fields(name):
+        g = {k: v for k, v in f.items() if not k.startswith("mabdata:")}
+        constraints = dict(g.get("constraints") or {})
+        if vocab_of(f):
+            constraints["enum"] = list(vocabulary(vocab_of(f)).terms)
+        if constraints:
+            g["constraints"] = constraints
+        if f["type"] == "boolean":
+            g["trueValues"], g["falseValues"] = ["true"], ["false"]
+        out_fields.append(g)
+    spec = table(name)
+    out: dict[str, Any] = {
+        "$schema": "https://datapackage.org/profiles/2.0/tableschema.json",
+        "fields": out_fields,
+        "missingValues": [""],
+        "primaryKey": spec["primaryKey"],
+    }
+    if spec.get("foreignKeys"):
+        out["foreignKeys"] = spec["foreignKeys"]
+    return out
+
+
+# ---- pandas / pyarrow -----------------------------------------------------------------------
+
+def pandas_dtypes(name: str) -> dict[str, Any]:
+    """Declared pandas dtypes: categoricals with the full closed list, nullable numerics."""
+    import pandas as pd
+    import pyarrow as pa
+
+    out: dict[str, Any] = {}
+    for f in fields(name):
+        if vocab_of(f):
+            out[f["name"]] = pd.CategoricalDtype(list(vocabulary(vocab_of(f)).terms))
+        else:
+            out[f["name"]] = {
+                "string": pd.StringDtype(),
+                "integer": pd.Int64Dtype(),
+                "number": pd.Float64Dtype(),
+                "boolean": pd.BooleanDtype(),
+                "date": pd.ArrowDtype(pa.date32()),
+            }[f["type"]]
+    return out
+
+
+def arrow_schema(name: str) -> pa.Schema:
+    import pyarrow as pa
+
+    types = {
+        "string": pa.string(),
+        "integer": pa.int64(),
+        "number": pa.float64(),
+        "boolean": pa.bool_(),
+        "date": pa.date32(),
+    }
+    return pa.schema(
+        [
+            pa.field(
+                f["name"],
+                pa.dictionary(pa.int32(), pa.string()) if vocab_of(f) else types[f["type"]],
+                nullable=not required(f),
+            )
+            for f in fields(name)
+        ]
+    )
+
+
+# ---- Pandera ---------------------------------------------------------------------------------
+
+def pandera_schema(name: str, categorical: bool = True) -> pa_schema.DataFrameSchema:
+    """Pandera schema: dtype, nullability, uniqueness, vocabulary, pattern and range per column.
+
+    With categorical=False vocabulary columns are plain strings checked with `isin`, so a
+    validator sees an out-of-vocabulary value instead of the NA a categorical cast makes of it.
+    """
+    import pandas as pd
+    import pandera.pandas as pa_schema
+
+    dtypes = pandas_dtypes(name)
+    if not categorical:
+        dtypes = {k: pd.StringDtype() if isinstance(v, pd.CategoricalDtype) else v for k, v in dtypes.items()}
+    columns = {}
+    for f in fields(name):
+        c = f.get("constraints") or {}
+        checks = []
+        if vocab_of(f):
+            checks.append(pa_schema.Check.isin(list(vocabulary(vocab_of(f)).terms), name="vocabulary"))
+        if "pattern" in c:
+            checks.append(pa_schema.Check.str_matches(c["pattern"], name="pattern"))
+        if "minLength" in c:
+            checks.append(pa_schema.Check.str_length(min_value=c["minLength"], name="minLength"))
+        if "minimum" in c:
+            checks.append(pa_schema.Check.ge(c["minimum"], name="minimum"))
+        if "maximum" in c:
+            checks.append(pa_schema.Check.le(c["maximum"], name="maximum"))
+        columns[f["name"]] = pa_schema.Column(
+            dtypes[f["name"]],
+            checks=checks,
+            nullable=not required(f),
+            unique=bool(c.get("unique")),
+            description=f.get("description"),
+            title=f["name"],
+        )
+    return pa_schema.DataFrameSchema(
+        columns,
+        name=name,
+        strict=True,
+        ordered=True,
+        unique=primary_key(name) if len(primary_key(name)) > 1 else None,
+        description=table(name).get("description"),
+    )
+
+
+def cast(df: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Columns in schema order with the declared dtypes (values outside a vocabulary become NA)."""
+    dtypes = pandas_dtypes(name)
+    return df[list(dtypes)].astype(dtypes)

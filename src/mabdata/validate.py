@@ -1,0 +1,261 @@
+"""Validate a published package folder on its own: files, schemas, parity, keys, provenance.
+
+Works on any copy of the folder (it carries its source texts). Checks, in order: the
+descriptor and every file's bytes and hash; each CSV's encoding, line endings and header;
+cell types; the Pandera schema of each table (vocabularies, patterns, ranges, keys);
+CSV/Parquet parity; source-text hashes; cross-field, foreign-key and provenance rules.
+Every problem names the table (or file), the 1-based data row and the field.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from mabdata import rules
+from mabdata import schemas as schema
+from mabdata.errors import Problem
+from mabdata.publish import _cell
+
+_TRUE_FALSE = {"true": True, "false": False}
+
+
+def _inside(base: Path, rel: str) -> Path | None:
+    """The file `rel` names inside `base`, or None when it points elsewhere."""
+    if not isinstance(rel, str) or not rel or rel.startswith(("/", "\\")) or "\\" in rel:
+        return None
+    path = (base / rel).resolve()
+    return path if path.is_relative_to(base.resolve()) else None
+
+
+def _check_files(pkg: Path, desc: dict[str, Any], out: list[Problem]) -> dict[str, dict[str, Any]]:
+    resources: dict[str, dict[str, Any]] = {}
+    for res in desc.get("resources", []):
+        name = res.get("name")
+        resources[name] = res
+        path = _inside(pkg, res.get("path"))
+        if path is None:
+            out.append(Problem("path", f"resource path {res.get('path')!r} is not inside the package", file="datapackage.json", table=name))
+            continue
+        if not path.is_file():
+            out.append(Problem("missing-file", f"resource file {res['path']} is missing", file=res["path"], table=name))
+            continue
+        data = path.read_bytes()
+        digest = f"sha256:{hashlib.sha256(data).hexdigest()}"
+        if res.get("hash") != digest:
+            out.append(Problem("hash", f"hash in datapackage.json is {res.get('hash')} but the file's is {digest}", file=res["path"], table=name))
+        if res.get("bytes") != len(data):
+            out.append(Problem("bytes", f"bytes in datapackage.json is {res.get('bytes')} but the file has {len(data)}", file=res["path"], table=name))
+    for name in schema.table_names():
+        for rname, fmt in ((name, "csv"), (f"{name}_parquet", "parquet")):
+            if rname not in resources:
+                out.append(Problem("resource", f"datapackage.json lists no {fmt} resource {rname!r}", file="datapackage.json", table=name))
+            elif fmt == "csv":
+                if resources[rname].get("schema") != schema.frictionless_schema(name):
+                    out.append(Problem("descriptor", "the table schema in datapackage.json differs from mabdata's schema",
+                                       file="datapackage.json", table=rname))
+    return resources
+
+
+def _read_csv(pkg: Path, name: str, out: list[Problem]) -> pd.DataFrame | None:
+    rel = f"data/{name}.csv"
+    path = pkg / rel
+    if not path.is_file():
+        return None
+    data = path.read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):
+        out.append(Problem("encoding", "CSV starts with a byte-order mark (BOM)", file=rel, table=name, row=0))
+        return None
+    if b"\r\n" in data:
+        out.append(Problem("encoding", "CSV has CRLF line endings (expected LF)", file=rel, table=name,
+                           row=data[: data.index(b"\r\n")].count(b"\n")))
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        out.append(Problem("encoding", f"CSV is not UTF-8 ({exc.reason})", file=rel, table=name,
+                           row=data[: exc.start].count(b"\n")))
+        return None
+    records = list(csv.reader(io.StringIO(text, newline="")))
+    if not records:
+        out.append(Problem("header", "CSV is empty (no header)", file=rel, table=name))
+        return None
+    header, body = records[0], records[1:]
+    expected = schema.field_names(name)
+    if header != expected:
+        missing = [c for c in expected if c not in header]
+        extra = [c for c in header if c not in expected]
+        detail = "; ".join(filter(None, [
+            f"missing {', '.join(missing)}" if missing else "",
+            f"unknown {', '.join(extra)}" if extra else "",
+            "columns out of order" if not missing and not extra else "",
+        ]))
+        out.append(Problem("header", f"header differs from the schema ({detail})", file=rel, table=name,
+                           field=(missing or extra or [None])[0]))
+        return None
+    bad = [i for i, r in enumerate(body, start=1) if len(r) != len(expected)]
+    for i in bad:
+        out.append(Problem("row-length", f"row has {len(body[i - 1])} cells, expected {len(expected)}", file=rel, table=name, row=i))
+    if bad:
+        return None
+    raw = pd.DataFrame(body, columns=expected, dtype=object) if body else pd.DataFrame(columns=expected, dtype=object)
+    return _typed(raw, name, out, rel)
+
+
+def _typed(raw: pd.DataFrame, name: str, out: list[Problem], rel: str) -> pd.DataFrame:
+    """Strings -> declared dtypes (vocabulary columns stay strings); unparsable cells reported."""
+    cols = {}
+    for f in schema.fields(name):
+        col = f["name"]
+        s = raw[col].astype(object)
+        present = s != ""
+        if f["type"] == "string":
+            cols[col] = s.where(present, None).astype("string")
+            continue
+        if f["type"] in ("integer", "number"):
+            num = pd.to_numeric(s.where(present, None), errors="coerce")
+            bad = present & num.isna()
+            if f["type"] == "integer":
+                bad |= present & num.notna() & (num % 1 != 0)
+                typed = num.where(~bad).astype("Float64").astype("Int64")
+            else:
+                typed = num.where(~bad).astype("Float64")
+        elif f["type"] == "boolean":
+            typed = s.map(_TRUE_FALSE).astype("boolean")
+            bad = present & typed.isna()
+        else:  # date
+            parsed = pd.to_datetime(s.where(present, None), format="%Y-%m-%d", errors="coerce")
+            bad = present & parsed.isna()
+            typed = parsed.dt.date.astype(schema.pandas_dtypes(name)[col])
+        for i in bad[bad].index:
+            out.append(Problem("type", f"{s[i]!r} is not a valid {f['type']}", file=rel, table=name, row=int(i) + 1, field=col))
+        cols[col] = typed
+    return pd.DataFrame(cols)
+
+
+def _pandera(name: str, df: pd.DataFrame, out: list[Problem]) -> None:
+    import pandera.errors as pe
+
+    try:
+        schema.pandera_schema(name, categorical=False).validate(df, lazy=True)
+    except pe.SchemaErrors as exc:
+        fc = exc.failure_cases
+        for rec in fc.to_dict("records"):
+            idx = rec.get("index")
+            row = None if idx is None or pd.isna(idx) else int(idx) + 1
+            check = str(rec.get("check"))
+            if check.startswith("field_uniqueness") or check.startswith("multiple_fields_uniqueness"):
+                msg, check = f"duplicate value {rec.get('failure_case')!r} (must be unique)", "unique"
+            elif check == "not_nullable":
+                msg, check = "required value is empty", "required"
+            else:
+                msg = f"{rec.get('failure_case')!r} fails {check}"
+            if check in ("type", "dtype") or check.startswith("dtype("):
+                continue  # reported by the type parser with the offending cell
+            out.append(Problem(check, msg, file=f"data/{name}.csv", table=name, row=row, field=rec.get("column")))
+
+
+def _canonical_rows(df: pd.DataFrame, name: str) -> list[tuple[str, ...]]:
+    types = [f["type"] for f in schema.fields(name)]
+    return [tuple(_cell(v, t) for v, t in zip(r, types)) for r in df.astype(object).itertuples(index=False, name=None)]
+
+
+def _parquet_parity(pkg: Path, name: str, csv_df: pd.DataFrame, out: list[Problem]) -> None:
+    import pyarrow.parquet as pq
+
+    rel = f"data/{name}.parquet"
+    if not (pkg / rel).is_file():
+        return
+    try:
+        table = pq.read_table(pkg / rel)
+    except Exception as exc:  # pyarrow raises several types for corrupt files
+        out.append(Problem("parquet", f"unreadable Parquet file ({type(exc).__name__}: {exc})", file=rel, table=name))
+        return
+    expected = schema.arrow_schema(name)
+    if table.schema.names != expected.names:
+        out.append(Problem("parquet", f"Parquet columns {table.schema.names} differ from the schema", file=rel, table=name))
+        return
+    for fld in expected:
+        got = table.schema.field(fld.name).type
+        if got != fld.type:
+            out.append(Problem("parquet", f"Parquet type {got} differs from the declared {fld.type}", file=rel, table=name, field=fld.name))
+    pq_rows = _canonical_rows(table.to_pandas(), name)
+    csv_rows = _canonical_rows(csv_df, name)
+    if pq_rows == csv_rows:
+        return
+    only_csv, only_pq = Counter(csv_rows) - Counter(pq_rows), Counter(pq_rows) - Counter(csv_rows)
+    for i, r in enumerate(csv_rows, start=1):
+        if only_csv.get(r):
+            only_csv[r] -= 1
+            out.append(Problem("parity", "CSV row has no identical row in the Parquet file", file=f"data/{name}.csv", table=name, row=i))
+    for i, r in enumerate(pq_rows, start=1):
+        if only_pq.get(r):
+            only_pq[r] -= 1
+            out.append(Problem("parity", "Parquet row has no identical row in the CSV file", file=rel, table=name, row=i))
+    if not any(p.check == "parity" and p.table == name for p in out):
+        out.append(Problem("parity", "CSV and Parquet rows are in a different order", file=rel, table=name))
+
+
+def _source_texts(pkg: Path, sources: pd.DataFrame, out: list[Problem]) -> dict[str, str]:
+    texts = {}
+    for i, r in enumerate(sources.astype(object).itertuples(index=False), start=1):
+        path = _inside(pkg, r.path) if isinstance(r.path, str) else None
+        if path is None or not path.is_file():
+            out.append(Problem("source", f"source text {r.path!r} is missing", file="data/sources.csv", table="sources", row=i, field="path"))
+            continue
+        data = path.read_bytes()
+        if hashlib.sha256(data).hexdigest() != r.sha256:
+            out.append(Problem("source", f"sha256 of {r.path} does not match (the source text was changed)",
+                               file="data/sources.csv", table="sources", row=i, field="sha256"))
+        if len(data) != r.bytes:
+            out.append(Problem("source", f"{r.path} has {len(data)} bytes, the table says {r.bytes}",
+                               file="data/sources.csv", table="sources", row=i, field="bytes"))
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            out.append(Problem("source", f"{r.path} is not UTF-8", file="data/sources.csv", table="sources", row=i, field="path"))
+            continue
+        if len(text) != r.characters:
+            out.append(Problem("source", f"{r.path} has {len(text)} characters, the table says {r.characters}",
+                               file="data/sources.csv", table="sources", row=i, field="characters"))
+        texts[r.source_id] = text
+    return texts
+
+
+def package_dir(path: Path | str) -> Path:
+    path = Path(path)
+    return path.parent if path.name == "datapackage.json" or path.is_file() else path
+
+
+def validate_package(path: Path | str) -> list[Problem]:
+    """Every problem found in the package at `path` (folder or its datapackage.json)."""
+    pkg = package_dir(path)
+    out: list[Problem] = []
+    try:
+        desc = json.loads((pkg / "datapackage.json").read_bytes().decode("utf-8"))
+    except FileNotFoundError:
+        return [Problem("descriptor", f"no datapackage.json in {pkg}", file="datapackage.json")]
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return [Problem("descriptor", f"datapackage.json is not valid JSON ({exc})", file="datapackage.json")]
+    if not isinstance(desc, dict):
+        return [Problem("descriptor", "datapackage.json is not a JSON object", file="datapackage.json")]
+    _check_files(pkg, desc, out)
+
+    tables: dict[str, pd.DataFrame] = {}
+    for name in schema.table_names():
+        df = _read_csv(pkg, name, out)
+        if df is None:
+            continue
+        tables[name] = df
+        _pandera(name, df, out)
+        _parquet_parity(pkg, name, df, out)
+    texts = _source_texts(pkg, tables["sources"], out) if "sources" in tables else {}
+    out += rules.all_rules(tables, texts)
+    return out
