@@ -101,20 +101,24 @@ def subset_doid(vocab: Path, ids: set[str]) -> None:
         found.add(doid)
         synonyms = [s.split('"')[1] for s in term.get("synonym", [])]
         xrefs = term.get("xref", [])
-        writer.writerow([
-            doid,
-            term["name"][0],
-            "|".join(synonyms),
-            ";".join(x for x in xrefs if x.startswith("MESH:")),
-            ";".join(x for x in xrefs if x.startswith("NCI:")),
-            ";".join(v.split(" ! ")[0] for v in term.get("is_a", [])),
-        ])
+        writer.writerow(
+            [
+                doid,
+                term["name"][0],
+                "|".join(synonyms),
+                ";".join(x for x in xrefs if x.startswith("MESH:")),
+                ";".join(x for x in xrefs if x.startswith("NCI:")),
+                ";".join(v.split(" ! ")[0] for v in term.get("is_a", [])),
+            ]
+        )
     if ids - found:
         raise SystemExit(f"Disease Ontology has no live term {sorted(ids - found)}")
     write_text(ROOT / "reference/disease_ontology/doid_subset.tsv", out.getvalue())
     copy_source_note(
-        vocab, "disease_ontology",
-        "non-obsolete [Term] stanzas of doid.obo.gz whose id is a curated condition; columns id, name, synonym texts, MESH/NCI xrefs, is_a.",
+        vocab,
+        "disease_ontology",
+        "non-obsolete [Term] stanzas of doid.obo.gz whose id is a curated condition; "
+        "columns id, name, synonym texts, MESH/NCI xrefs, is_a.",
     )
 
 
@@ -124,7 +128,7 @@ def raw_csv_records(text: str) -> list[tuple[list[str], str]]:
     reader = csv.reader(lines)
     out, start = [], 0
     for row in reader:
-        out.append((row, "".join(lines[start:reader.line_num])))
+        out.append((row, "".join(lines[start : reader.line_num])))
         start = reader.line_num
     return out
 
@@ -135,15 +139,19 @@ def subset_drugs(vocab: Path, inns: set[str]) -> None:
     kept = [(row, raw) for row, raw in records[1:] if row[2].lower() in inns]
     uniis = {row[4] for row, _ in kept if row[4]}
     write_text(ROOT / "reference/drugbank_vocab/drugbank_subset.csv", records[0][1] + "".join(raw for _, raw in kept))
-    copy_source_note(vocab, "drugbank_vocab", "rows of drugbank_vocabulary.csv whose Common name is a curated INN; rows unchanged.")
+    copy_source_note(
+        vocab, "drugbank_vocab", "rows of drugbank_vocabulary.csv whose Common name is a curated INN; rows unchanged."
+    )
 
     unii_path = vocab / "fda_unii_mab_subset" / "UNII_Names_mab_subset.txt"
     unii_lines = unii_path.read_bytes().decode("utf-8").split("\r\n")
     kept = [ln for ln in unii_lines[1:] if ln and ln.split("\t")[2] in uniis]
     write_text(ROOT / "reference/fda_unii_mab_subset/unii_names_subset.tsv", "\n".join([unii_lines[0], *kept]) + "\n")
     copy_source_note(
-        vocab, "fda_unii_mab_subset",
-        "rows of UNII_Names_mab_subset.txt whose UNII is the DrugBank UNII of a curated drug; rows unchanged, CRLF written as LF.",
+        vocab,
+        "fda_unii_mab_subset",
+        "rows of UNII_Names_mab_subset.txt whose UNII is the DrugBank UNII of a curated drug; "
+        "rows unchanged, CRLF written as LF.",
     )
 
     tsd_path = vocab / "therasabdab" / "TheraSAbDab_SeqStruc_OnlineDownload.csv"
@@ -171,15 +179,24 @@ def ctcae_and_routes(vocab: Path) -> None:
         [[t, "", "CTCAE v5.0", "", d, soc] for t, soc, d in terms],
     )
     socs = sorted({soc for _, soc, _ in terms})
-    write_vocab("ctcae_soc", ["term", "code", "system", "synonyms", "description"], [[s, "", "CTCAE v5.0 SOC", "", ""] for s in socs])
-    copy_source_note(vocab, "ctcae", "CTCAE_v5.0_clean_copy.tsv -> schema/vocabularies/ctcae_term.csv (term, SOC, definition; MedDRA codes dropped).")
+    write_vocab(
+        "ctcae_soc", ["term", "code", "system", "synonyms", "description"], [[s, "", "CTCAE v5.0 SOC", "", ""] for s in socs]
+    )
+    copy_source_note(
+        vocab,
+        "ctcae",
+        "CTCAE_v5.0_clean_copy.tsv -> schema/vocabularies/ctcae_term.csv (term, SOC, definition; MedDRA codes dropped).",
+    )
 
     with open(vocab / "route_fda_spl" / "fda_spl_route_of_administration.tsv", encoding="utf-8", newline="") as fh:
         routes = list(csv.DictReader(fh, delimiter="\t"))
     write_vocab(
         "route",
         ["term", "code", "system", "synonyms", "description"],
-        [[r["spl_route_name"], r["nci_code"], "FDA SPL route (NCIt)", "", ""] for r in sorted(routes, key=lambda r: r["spl_route_name"])],
+        [
+            [r["spl_route_name"], r["nci_code"], "FDA SPL route (NCIt)", "", ""]
+            for r in sorted(routes, key=lambda r: r["spl_route_name"])
+        ],
     )
     copy_source_note(vocab, "route_fda_spl", "all rows of fda_spl_route_of_administration.tsv -> schema/vocabularies/route.csv.")
 

@@ -1,11 +1,11 @@
 """mabdata: therapeutic monoclonal antibodies, every fact traced to its source sentence.
 
-    import mabdata
-    mabdata.tables()            # table names
-    mabdata.load("drugs")       # DataFrame with the declared dtypes
-    mabdata.load_all()          # {name: DataFrame}
-    mabdata.schema("drugs")     # Pandera DataFrameSchema
-    mabdata.package()           # the Frictionless descriptor as a dict
+import mabdata
+mabdata.tables()            # table names
+mabdata.load("drugs")       # DataFrame with the declared dtypes
+mabdata.load_all()          # {name: DataFrame}
+mabdata.schema("drugs")     # Pandera DataFrameSchema
+mabdata.package()           # the Frictionless descriptor as a dict
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ try:
 except metadata.PackageNotFoundError:  # running from a checkout without installing
     __version__ = "0+unknown"
 
-__all__ = ["tables", "load", "load_all", "schema", "package", "__version__"]
+__all__ = ["__version__", "load", "load_all", "package", "schema", "tables"]
 
 
 def _dir(path: str | Path | None) -> Path:
@@ -40,8 +40,9 @@ def tables() -> list[str]:
     return _schema.table_names()
 
 
-def load(name: str, format: Literal["parquet", "csv"] = "parquet", validate: bool = False,
-         path: str | Path | None = None) -> pd.DataFrame:
+def load(
+    name: str, format: Literal["parquet", "csv"] = "parquet", validate: bool = False, path: str | Path | None = None
+) -> pd.DataFrame:
     """One table with its declared dtypes (identical whichever format is read)."""
     import pandas as pd
 

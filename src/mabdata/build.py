@@ -19,20 +19,32 @@ from mabdata import schemas as schema
 from mabdata.errors import MabdataError, Problem
 
 SOURCE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
 class _Collector:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
 
-    def add(self, check: str, message: str, stmt: curation.Statement | None = None, path: Path | None = None,
-            field: str | None = None, table: str | None = None) -> None:
-        self.problems.append(Problem(
-            check, message,
-            file=str(path) if path else None,
-            table=stmt.table if stmt else table,
-            row=stmt.index if stmt else None,
-            field=field,
-            line=stmt.line if stmt else None,
-        ))
+    def add(
+        self,
+        check: str,
+        message: str,
+        stmt: curation.Statement | None = None,
+        path: Path | None = None,
+        field: str | None = None,
+        table: str | None = None,
+    ) -> None:
+        self.problems.append(
+            Problem(
+                check,
+                message,
+                file=str(path) if path else None,
+                table=stmt.table if stmt else table,
+                row=stmt.index if stmt else None,
+                field=field,
+                line=stmt.line if stmt else None,
+            )
+        )
 
 
 def _read_seed(path: Path, out: _Collector) -> tuple[bytes, str] | None:
@@ -54,8 +66,9 @@ def locate(text: str, quote: str, occurrence: int | None) -> tuple[int, int] | s
         return "quote not found in the source text (it must be copied verbatim)"
     if occurrence is None:
         if len(starts) > 1:
-            return (f"quote occurs {len(starts)} times (at offsets {', '.join(map(str, starts))}); "
-                    f"add 'occurrence: N' to say which")
+            return (
+                f"quote occurs {len(starts)} times (at offsets {', '.join(map(str, starts))}); add 'occurrence: N' to say which"
+            )
         occurrence = 1
     if occurrence > len(starts):
         return f"occurrence {occurrence} requested but the quote occurs {len(starts)} time(s)"
@@ -73,14 +86,18 @@ def _normalise_vocab(table: str, values: dict[str, Any], stmt: curation.Statemen
         if term is None:
             near = v.closest(str(values[name]))
             hint = f"closest known terms: {', '.join(near)}" if near else f"known terms: {', '.join(v.terms[:8])}"
-            out.add("vocabulary", f"unknown {vocab} term {values[name]!r} ({hint}; list in schema/vocabularies/{vocab}.csv)",
-                    stmt, path, name)
-        else:
-            values[name] = term
+            out.add(
+                "vocabulary",
+                f"unknown {vocab} term {values[name]!r} ({hint}; list in schema/vocabularies/{vocab}.csv)",
+                stmt,
+                path,
+                name,
+            )
+        values[name] = term  # None when unknown: the build fails on the problem above
 
 
-def _drug_row(values: dict[str, Any], stmt: curation.Statement, path: Path, out: _Collector) -> dict[str, Any]:
-    ref = reference.drugs().get(values["drug_id"])
+def _drug_row(root: Path, values: dict[str, Any], stmt: curation.Statement, path: Path, out: _Collector) -> dict[str, Any]:
+    ref = reference.drugs(root).get(values["drug_id"])
     row = dict(values)
     row["inn"] = ref.inn if ref else values["drug_id"]
     for col in ("drugbank_id", "unii", "antibody_format", "isotype", "light_chain"):
@@ -94,8 +111,13 @@ def _drug_row(values: dict[str, Any], stmt: curation.Statement, path: Path, out:
         out.add("reference", f"DrugBank UNII {ref.unii} differs from the FDA UNII file ({ref.unii_conflict})", stmt, path, "unii")
     stated, listed = row.get("sequence_source"), row["reference_sequence_source"]
     if stated and listed and stated != listed and not row.get("curation_note"):
-        out.add("disagreement", f"the source says {stated!r} but Thera-SAbDab says {listed!r}: "
-                "keep the source's value and explain in curation_note", stmt, path, "sequence_source")
+        out.add(
+            "disagreement",
+            f"the source says {stated!r} but Thera-SAbDab says {listed!r}: keep the source's value and explain in curation_note",
+            stmt,
+            path,
+            "sequence_source",
+        )
     return row
 
 
@@ -138,21 +160,52 @@ def build_tables(root: Path) -> tuple[dict[str, Any], dict[str, str]]:
         src = cur.source
         first_line = text.split("\n", 1)[0].rstrip("\r")
         if src.title != first_line:
-            out.problems.append(Problem("source", f"title {src.title!r} is not the document's first line {first_line!r}",
-                                        file=str(cur.path), table="source", field="title", line=cur.source_line))
+            out.problems.append(
+                Problem(
+                    "source",
+                    f"title {src.title!r} is not the document's first line {first_line!r}",
+                    file=str(cur.path),
+                    table="source",
+                    field="title",
+                    line=cur.source_line,
+                )
+            )
         for key in ("upstream_url", "published_quote"):
             value = getattr(src, key)
             if value and value not in text:
-                out.problems.append(Problem("source", f"{value!r} does not occur in the document", file=str(cur.path),
-                                            table="source", field=key, line=cur.source_line))
+                out.problems.append(
+                    Problem(
+                        "source",
+                        f"{value!r} does not occur in the document",
+                        file=str(cur.path),
+                        table="source",
+                        field=key,
+                        line=cur.source_line,
+                    )
+                )
         if (src.published is None) != (src.published_quote is None):
-            out.problems.append(Problem("source", "published and published_quote go together", file=str(cur.path),
-                                        table="source", field="published", line=cur.source_line))
-        rows["sources"].append({
-            "source_id": stem, "path": f"sources/{stem}.txt", "sha256": hashlib.sha256(data).hexdigest(),
-            "bytes": len(data), "characters": len(text), "title": src.title, "upstream_url": src.upstream_url,
-            "published": src.published,
-        })
+            out.problems.append(
+                Problem(
+                    "source",
+                    "published and published_quote go together",
+                    file=str(cur.path),
+                    table="source",
+                    field="published",
+                    line=cur.source_line,
+                )
+            )
+        rows["sources"].append(
+            {
+                "source_id": stem,
+                "path": f"sources/{stem}.txt",
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "bytes": len(data),
+                "characters": len(text),
+                "title": src.title,
+                "upstream_url": src.upstream_url,
+                "published": src.published,
+            }
+        )
 
         counters: dict[str, int] = defaultdict(int)
         for stmt in cur.statements:
@@ -167,15 +220,13 @@ def build_tables(root: Path) -> tuple[dict[str, Any], dict[str, str]]:
             counters[stmt.table] += 1
             pk = schema.primary_key(stmt.table)[0]
             if stmt.table == "drugs":
-                values = _drug_row(values, stmt, cur.path, out)
+                values = _drug_row(root, values, stmt, cur.path, out)
             else:
                 values[pk] = f"{stem}/{counters[stmt.table]:03d}"
             values["_stmt"], values["_path"] = stmt, cur.path
             rows[stmt.table].append(values)
 
-    _derive(rows, out)
-    if out.problems:
-        raise MabdataError(_relative(out.problems, root))
+    _derive(root, rows, out)
 
     tables = {}
     origin: dict[tuple[str, str], tuple[curation.Statement, Path]] = {}
@@ -211,46 +262,73 @@ def _first(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (r["source_id"], r["quote_start"], r["quote_end"]))
 
 
-def _derive(rows: dict[str, list[dict[str, Any]]], out: _Collector) -> None:
+def _derive(root: Path, rows: dict[str, list[dict[str, Any]]], out: _Collector) -> None:
     """Entity tables (targets, conditions) and reference-derived columns; foreign-key checks."""
     drugs = {r["drug_id"]: r for r in rows["drugs"]}
     seen: dict[str, dict[str, Any]] = {}
     for r in rows["drugs"]:
         if r["drug_id"] in seen:
-            out.add("duplicate", f"drug {r['drug_id']!r} is already described in {seen[r['drug_id']]['source_id']}",
-                    r["_stmt"], r["_path"], "drug_id")
+            out.add(
+                "duplicate",
+                f"drug {r['drug_id']!r} is already described in {seen[r['drug_id']]['source_id']}",
+                r["_stmt"],
+                r["_path"],
+                "drug_id",
+            )
         seen[r["drug_id"]] = r
     for table in schema.curated_tables():
         for r in rows[table]:
             if table != "drugs" and r.get("drug_id") not in drugs:
-                out.add("foreign-key", f"drug {r.get('drug_id')!r} is not described in any curation file's 'drugs'",
-                        r["_stmt"], r["_path"], "drug_id")
+                out.add(
+                    "foreign-key",
+                    f"drug {r.get('drug_id')!r} is not described in any curation file's 'drugs'",
+                    r["_stmt"],
+                    r["_path"],
+                    "drug_id",
+                )
 
     for r in rows["drug_names"]:
-        ref = reference.drugs().get(r["drug_id"])
+        ref = reference.drugs(root).get(r["drug_id"])
         r["in_reference"] = bool(ref and r["name"].casefold() in ref.names)
         if not r["in_reference"] and not r.get("curation_note"):
-            out.add("disagreement", f"name {r['name']!r} is not among the drug's names in the reference files: "
-                    "explain in curation_note", r["_stmt"], r["_path"], "name")
+            out.add(
+                "disagreement",
+                f"name {r['name']!r} is not among the drug's names in the reference files: explain in curation_note",
+                r["_stmt"],
+                r["_path"],
+                "name",
+            )
 
     for r in rows["adverse_events"]:
         r["soc"] = schema.vocabulary("ctcae_term").broader(r["ctcae_term"]) if r.get("ctcae_term") else None
 
-    genes = reference.genes()
+    genes = reference.genes(root)
     for target_id, mentions in _group(rows["drug_targets"], "target_id").items():
         gene = genes.get(target_id)
         if gene is None:
             r = mentions[0]
-            out.add("reference", f"{target_id!r} is not an HGNC symbol in reference/hgnc (run scripts/update_reference.py)",
-                    r["_stmt"], r["_path"], "target_id")
+            out.add(
+                "reference",
+                f"{target_id!r} is not an HGNC symbol in reference/hgnc (run scripts/update_reference.py)",
+                r["_stmt"],
+                r["_path"],
+                "target_id",
+            )
             continue
         named = [m for m in mentions if m.get("target_term")]
         first = _first(named or mentions)[0]
-        rows["targets"].append({**{k: first[k] for k in schema.PROVENANCE},
-                                "target_id": gene.symbol, "hgnc_id": gene.hgnc_id, "uniprot_id": gene.uniprot_id,
-                                "name": gene.name, "stated_name": first["target_term"]})
+        rows["targets"].append(
+            {
+                **{k: first[k] for k in schema.PROVENANCE},
+                "target_id": gene.symbol,
+                "hgnc_id": gene.hgnc_id,
+                "uniprot_id": gene.uniprot_id,
+                "name": gene.name,
+                "stated_name": first["target_term"],
+            }
+        )
 
-    diseases = reference.diseases()
+    diseases = reference.diseases(root)
     mentions_by_condition: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for table in ("indications", "regimens", "trial_results"):
         for r in rows[table]:
@@ -260,15 +338,26 @@ def _derive(rows: dict[str, list[dict[str, Any]]], out: _Collector) -> None:
         disease = diseases.get(condition_id)
         if disease is None:
             r = mentions[0]
-            out.add("reference", f"{condition_id!r} is not a Disease Ontology id in reference/disease_ontology "
-                    "(run scripts/update_reference.py)", r["_stmt"], r["_path"], "condition_id")
+            out.add(
+                "reference",
+                f"{condition_id!r} is not a Disease Ontology id in reference/disease_ontology (run scripts/update_reference.py)",
+                r["_stmt"],
+                r["_path"],
+                "condition_id",
+            )
             continue
         named = [m for m in mentions if m.get("condition_term")]
         first = _first(named or mentions)[0]
-        rows["conditions"].append({**{k: first[k] for k in schema.PROVENANCE},
-                                   "condition_id": disease.doid, "name": disease.name,
-                                   "stated_name": first.get("condition_term"),
-                                   "mesh_ids": disease.mesh_ids, "ncit_ids": disease.ncit_ids})
+        rows["conditions"].append(
+            {
+                **{k: first[k] for k in schema.PROVENANCE},
+                "condition_id": disease.doid,
+                "name": disease.name,
+                "stated_name": first.get("condition_term"),
+                "mesh_ids": disease.mesh_ids,
+                "ncit_ids": disease.ncit_ids,
+            }
+        )
 
 
 def _group(rows: list[dict[str, Any]], key: str) -> dict[str, list[dict[str, Any]]]:

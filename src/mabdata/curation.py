@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
@@ -40,9 +40,7 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> _LineDict:
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if key in out:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
         out[key] = loader.construct_object(value_node, deep=True)
     return out
 
@@ -53,9 +51,9 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _constru
 class SourceBlock(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     title: str
-    upstream_url: Optional[str] = None
-    published: Optional[dt.date] = None
-    published_quote: Optional[str] = None
+    upstream_url: str | None = None
+    published: dt.date | None = None
+    published_quote: str | None = None
 
 
 @cache
@@ -67,8 +65,8 @@ def statement_model(table: str) -> type[BaseModel]:
         if f["name"] == "quote" or (schema.required(f) and f["name"] != "curation_note"):
             defs[f["name"]] = (py, ...)
         else:
-            defs[f["name"]] = (Optional[py], None)
-    defs["occurrence"] = (Optional[int], Field(default=None, ge=1))
+            defs[f["name"]] = (py | None, None)
+    defs["occurrence"] = (int | None, Field(default=None, ge=1))
     return create_model(
         f"{table}_statement",
         __config__=ConfigDict(extra="forbid", strict=True, str_strip_whitespace=False),
@@ -96,29 +94,25 @@ def _yaml_problem(path: Path, exc: yaml.YAMLError) -> Problem:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
     if mark is not None:
-        return Problem("yaml", f"{problem} (line {mark.line + 1}, column {mark.column + 1})",
-                       file=str(path), line=mark.line + 1)
+        return Problem("yaml", f"{problem} (line {mark.line + 1}, column {mark.column + 1})", file=str(path), line=mark.line + 1)
     return Problem("yaml", problem, file=str(path))
 
 
-def _pydantic_problems(path: Path, exc: ValidationError, table: str | None, row: int | None,
-                       line: int) -> list[Problem]:
+def _pydantic_problems(path: Path, exc: ValidationError, table: str | None, row: int | None, line: int) -> list[Problem]:
     out = []
     for err in exc.errors():
         loc = [str(x) for x in err["loc"]]
         fld = loc[0] if loc else None
         if err["type"] == "extra_forbidden":
             allowed = (
-                [f["name"] for f in schema.curated_fields(table)] + ["occurrence"]
-                if table else list(SourceBlock.model_fields)
+                [f["name"] for f in schema.curated_fields(table)] + ["occurrence"] if table else list(SourceBlock.model_fields)
             )
             msg = f"unknown key {fld!r} (expected one of: {', '.join(allowed)})"
         elif err["type"] == "missing":
             msg = f"missing required key {fld!r}"
         else:
             msg = f"{err['msg']} (got {err.get('input')!r})"
-        out.append(Problem("curation-schema", msg, file=str(path), table=table or "source",
-                           row=row, field=fld, line=line))
+        out.append(Problem("curation-schema", msg, file=str(path), table=table or "source", row=row, field=fld, line=line))
     return out
 
 
@@ -139,8 +133,14 @@ def read(path: Path) -> Curation:
     allowed = ["source", *schema.curated_tables()]
     for key in doc:
         if key not in allowed:
-            problems.append(Problem("curation-schema", f"unknown section {key!r} (expected one of: {', '.join(allowed)})",
-                                    file=str(path), line=doc.line))
+            problems.append(
+                Problem(
+                    "curation-schema",
+                    f"unknown section {key!r} (expected one of: {', '.join(allowed)})",
+                    file=str(path),
+                    line=doc.line,
+                )
+            )
     source = None
     block = doc.get("source")
     line = getattr(block, "line", doc.line)
@@ -159,7 +159,9 @@ def read(path: Path) -> Curation:
         for i, item in enumerate(items, start=1):
             item_line = getattr(item, "line", doc.line)
             if not isinstance(item, dict):
-                problems.append(Problem("curation-schema", "expected a mapping", file=str(path), table=tbl, row=i, line=item_line))
+                problems.append(
+                    Problem("curation-schema", "expected a mapping", file=str(path), table=tbl, row=i, line=item_line)
+                )
                 continue
             try:
                 values = model.model_validate(dict(item)).model_dump()

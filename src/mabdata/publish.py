@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from mabdata import reference
+from mabdata import docs, reference
 from mabdata import schemas as schema
 from mabdata.errors import MabdataError
 
@@ -55,7 +55,7 @@ def csv_bytes(df: Any, name: str) -> bytes:
     writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(df.columns)
     for row in df.astype(object).itertuples(index=False, name=None):
-        writer.writerow([_cell(v, t) for v, t in zip(row, types)])
+        writer.writerow([_cell(v, t) for v, t in zip(row, types, strict=True)])
     return out.getvalue().encode("utf-8")
 
 
@@ -79,25 +79,46 @@ def descriptor(root: Path, out_dir: Path, tables: dict[str, Any]) -> dict[str, A
         spec = schema.table(name)
         common = {"title": spec.get("title"), "description": spec.get("description")}
         table_schema = schema.frictionless_schema(name)
-        resources.append({
-            "name": name, "type": "table", "path": f"data/{name}.csv", "format": "csv", "mediatype": "text/csv",
-            "encoding": "utf-8", **common, **_file_meta(out_dir / "data" / f"{name}.csv"), "schema": table_schema,
-        })
+        resources.append(
+            {
+                "name": name,
+                "type": "table",
+                "path": f"data/{name}.csv",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                **common,
+                **_file_meta(out_dir / "data" / f"{name}.csv"),
+                "schema": table_schema,
+            }
+        )
         # A "file" resource, so frictionless checks its hash and bytes but does not parse it:
         # frictionless-py 5.21 reads Parquet nulls as NaN and then rejects nullable integers.
         # `mabdata validate` proves it holds exactly the CSV's rows with the declared types.
-        resources.append({
-            "name": f"{name}_parquet", "type": "file", "path": f"data/{name}.parquet", "format": "parquet",
-            "mediatype": "application/vnd.apache.parquet", "title": spec.get("title"),
-            "description": f"The rows of resource {name!r} as typed Parquet (same schema).",
-            **_file_meta(out_dir / "data" / f"{name}.parquet"),
-        })
-    for source_id, rel in zip(tables["sources"]["source_id"], tables["sources"]["path"]):
-        resources.append({
-            "name": f"source_{source_id}".lower(), "path": rel, "format": "txt", "mediatype": "text/plain",
-            "encoding": "utf-8", "title": f"Source document {source_id} (verbatim third-party text)",
-            **_file_meta(out_dir / rel),
-        })
+        resources.append(
+            {
+                "name": f"{name}_parquet",
+                "type": "file",
+                "path": f"data/{name}.parquet",
+                "format": "parquet",
+                "mediatype": "application/vnd.apache.parquet",
+                "title": spec.get("title"),
+                "description": f"The rows of resource {name!r} as typed Parquet (same schema).",
+                **_file_meta(out_dir / "data" / f"{name}.parquet"),
+            }
+        )
+    for source_id, rel in zip(tables["sources"]["source_id"], tables["sources"]["path"], strict=True):
+        resources.append(
+            {
+                "name": f"source_{source_id}".lower(),
+                "path": rel,
+                "format": "txt",
+                "mediatype": "text/plain",
+                "encoding": "utf-8",
+                "title": f"Source document {source_id} (verbatim third-party text)",
+                **_file_meta(out_dir / rel),
+            }
+        )
     return {
         "$schema": DATAPACKAGE_PROFILE,
         "name": meta["name"],
@@ -122,7 +143,7 @@ def write_package(root: Path, tables: dict[str, Any], out_dir: Path) -> None:
     for name, df in tables.items():
         (out_dir / "data" / f"{name}.csv").write_bytes(csv_bytes(df, name))
         write_parquet(df, name, out_dir / "data" / f"{name}.parquet")
-    for source_id, rel in zip(tables["sources"]["source_id"], tables["sources"]["path"]):
+    for source_id, rel in zip(tables["sources"]["source_id"], tables["sources"]["path"], strict=True):
         shutil.copyfile(root / "seeds" / f"{source_id}.txt", out_dir / rel)
     text = json.dumps(descriptor(root, out_dir, tables), indent=2, ensure_ascii=False) + "\n"
     (out_dir / "datapackage.json").write_bytes(text.encode("utf-8"))
@@ -168,8 +189,11 @@ def build(root: Path, check: bool = False, _after_write: Any = None) -> list[str
         problems = validate.validate_package(out_dir)
         if problems:
             raise MabdataError(problems)
+        readme = docs.update_readme(root)
         if check:
-            return _same_package(out_dir, target)
+            stale = _same_package(out_dir, target)
+            return stale + (["README.md (data dictionary)"] if readme != (root / "README.md").read_bytes() else [])
+        (root / "README.md").write_bytes(readme)
         old = tmp / "previous"
         if target.exists():
             os.replace(target, old)

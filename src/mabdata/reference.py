@@ -27,8 +27,8 @@ REFERENCE_SOURCES = {
 }
 
 
-def reference_dir() -> Path:
-    return project_root() / "reference"
+def reference_dir(root: Path | None = None) -> Path:
+    return (root or project_root()) / "reference"
 
 
 def _rows(path: Path, delimiter: str) -> list[dict[str, str]]:
@@ -68,18 +68,18 @@ class DrugReference:
 
 
 @cache
-def genes() -> dict[str, Gene]:
+def genes(root: Path | None = None) -> dict[str, Gene]:
     out = {}
-    for r in _rows(reference_dir() / "hgnc" / "hgnc_subset.tsv", "\t"):
+    for r in _rows(reference_dir(root) / "hgnc" / "hgnc_subset.tsv", "\t"):
         out[r["symbol"]] = Gene(r["symbol"], r["hgnc_id"], r["name"], r["uniprot_ids"].replace("|", ";") or None)
     return out
 
 
 @cache
-def diseases() -> dict[str, Disease]:
+def diseases(root: Path | None = None) -> dict[str, Disease]:
     return {
         r["doid"]: Disease(r["doid"], r["name"], r["mesh_ids"] or None, r["ncit_ids"] or None)
-        for r in _rows(reference_dir() / "disease_ontology" / "doid_subset.tsv", "\t")
+        for r in _rows(reference_dir(root) / "disease_ontology" / "doid_subset.tsv", "\t")
     }
 
 
@@ -89,8 +89,8 @@ def _na(value: str) -> str | None:
 
 
 @cache
-def drugs() -> dict[str, DrugReference]:
-    ref = reference_dir()
+def drugs(root: Path | None = None) -> dict[str, DrugReference]:
+    ref = reference_dir(root)
     bank = {r["Common name"].casefold(): r for r in _rows(ref / "drugbank_vocab" / "drugbank_subset.csv", ",")}
     tsd = {r["Therapeutic"].casefold(): r for r in _rows(ref / "therasabdab" / "therasabdab_subset.csv", ",")}
     unii_rows = _rows(ref / "fda_unii_mab_subset" / "unii_names_subset.tsv", "\t")

@@ -52,17 +52,19 @@ def row_rules(name: str, df: pd.DataFrame) -> Iterator[Problem]:
         if col in cols and "quote" in cols:
             inside = [
                 (v is None or v is pd.NA or (isinstance(v, str) and isinstance(q, str) and v in q))
-                for v, q in zip(df[col].astype(object).where(df[col].notna(), None), df["quote"].astype(object))
+                for v, q in zip(df[col].astype(object).where(df[col].notna(), None), df["quote"].astype(object), strict=True)
             ]
-            yield from _problems(name, col, "stated-text", ~np.array(inside, dtype=bool),
-                                 "the stated text does not occur in the row's quote")
+            yield from _problems(
+                name, col, "stated-text", ~np.array(inside, dtype=bool), "the stated text does not occur in the row's quote"
+            )
     for f in schema.fields(name):
         col = f["name"]
         if col in cols and f["type"] == "string" and col != "quote":
             s = df[col].astype("string")
             mask = s.str.startswith(FORMULA_START).fillna(False).to_numpy(dtype=bool)
-            yield from _problems(name, col, "formula-injection", mask,
-                                 "text starts with a spreadsheet formula character (= + - @ tab CR)")
+            yield from _problems(
+                name, col, "formula-injection", mask, "text starts with a spreadsheet formula character (= + - @ tab CR)"
+            )
     for lo, hi in ORDERED_PAIRS:
         if {lo, hi} <= cols:
             mask = (df[lo] > df[hi]).fillna(False).to_numpy(dtype=bool)
@@ -72,16 +74,21 @@ def row_rules(name: str, df: pd.DataFrame) -> Iterator[Problem]:
         yield from _problems(name, "quote_end", "range", mask, "quote_end must be greater than quote_start")
     if name == "adverse_events":
         term, match = _present(df["ctcae_term"]), _present(df["ctcae_match"])
-        yield from _problems(name, "ctcae_match", "mapping", term != match,
-                             "ctcae_term and ctcae_match go together (both or neither)")
-        broader = df["ctcae_term"].astype(object).map(
-            lambda t: schema.vocabulary("ctcae_term").broader(t) if isinstance(t, str) else None)
+        yield from _problems(
+            name, "ctcae_match", "mapping", term != match, "ctcae_term and ctcae_match go together (both or neither)"
+        )
+        broader = (
+            df["ctcae_term"]
+            .astype(object)
+            .map(lambda t: schema.vocabulary("ctcae_term").broader(t) if isinstance(t, str) else None)
+        )
         same = (broader.fillna("") == df["soc"].astype(object).fillna("")).to_numpy(dtype=bool)
         yield from _problems(name, "soc", "mapping", ~same, "soc is not the CTCAE system organ class of ctcae_term")
     if name == "indications":
         mask = ~_present(df["condition_id"]) & (df["status"].astype(object) != "not established").to_numpy(dtype=bool)
-        yield from _problems(name, "condition_id", "required", mask,
-                             "condition_id is required unless status is 'not established'")
+        yield from _problems(
+            name, "condition_id", "required", mask, "condition_id is required unless status is 'not established'"
+        )
     if name == "trial_results":
         unit = df["unit"].astype(object)
         yield from _problems(name, "unit", "required", _present(df["value"]) & ~_present(df["unit"]), "a value needs a unit")
@@ -91,8 +98,9 @@ def row_rules(name: str, df: pd.DataFrame) -> Iterator[Problem]:
         mask = (df["statistic"].astype(object) == "qualitative").to_numpy(dtype=bool) & ~_present(df["direction"])
         yield from _problems(name, "direction", "required", mask, "a qualitative result needs a direction")
     if name == "regimens":
-        yield from _problems(name, "dose_unit", "required", _present(df["dose_value"]) & ~_present(df["dose_unit"]),
-                             "a dose needs a unit")
+        yield from _problems(
+            name, "dose_unit", "required", _present(df["dose_value"]) & ~_present(df["dose_unit"]), "a dose needs a unit"
+        )
 
 
 def foreign_key_rules(tables: dict[str, pd.DataFrame]) -> Iterator[Problem]:
@@ -105,8 +113,7 @@ def foreign_key_rules(tables: dict[str, pd.DataFrame]) -> Iterator[Problem]:
             known = pd.Index(target[ref["fields"][0]].dropna().astype(str).unique())
             values = df[col].astype(object)
             mask = values.notna().to_numpy() & ~values.astype(str).isin(known).to_numpy()
-            yield from _problems(name, col, "foreign-key", mask,
-                                 f"value not found in {ref['resource']}.{ref['fields'][0]}")
+            yield from _problems(name, col, "foreign-key", mask, f"value not found in {ref['resource']}.{ref['fields'][0]}")
 
 
 def provenance_rules(tables: dict[str, pd.DataFrame], texts: dict[str, str]) -> Iterator[Problem]:
@@ -122,12 +129,12 @@ def provenance_rules(tables: dict[str, pd.DataFrame], texts: dict[str, str]) -> 
         ok = np.fromiter(
             (
                 s in texts and 0 <= a < b <= len(texts[s]) and texts[s][a:b] == q
-                for s, a, b, q in zip(sid, start, end, quote)
+                for s, a, b, q in zip(sid, start, end, quote, strict=True)
             ),
-            dtype=bool, count=len(df),
+            dtype=bool,
+            count=len(df),
         )
-        yield from _problems(name, "quote", "provenance", ~ok,
-                             "quote differs from the source text at [quote_start, quote_end)")
+        yield from _problems(name, "quote", "provenance", ~ok, "quote differs from the source text at [quote_start, quote_end)")
 
 
 def non_empty_rules(tables: dict[str, pd.DataFrame]) -> Iterator[Problem]:

@@ -128,8 +128,7 @@ def vocab_of(f: dict[str, Any]) -> str | None:
 def curated_fields(name: str) -> list[dict[str, Any]]:
     """Fields a curator writes in seeds/*.yaml (not derived, not provenance offsets)."""
     return [
-        f for f in fields(name)
-        if not f.get("mabdata:derived") and f["name"] not in ("source_id", "quote_start", "quote_end")
+        f for f in fields(name) if not f.get("mabdata:derived") and f["name"] not in ("source_id", "quote_start", "quote_end")
     ]
 
 
@@ -138,6 +137,7 @@ def curated_tables() -> list[str]:
 
 
 # ---- Frictionless ---------------------------------------------------------------------------
+
 
 def frictionless_schema(name: str) -> dict[str, Any]:
     """Frictionless Table Schema v2 descriptor; vocabulary fields get their terms as enum."""
@@ -165,6 +165,7 @@ def frictionless_schema(name: str) -> dict[str, Any]:
 
 
 # ---- pandas / pyarrow -----------------------------------------------------------------------
+
 
 def pandas_dtypes(name: str) -> dict[str, Any]:
     """Declared pandas dtypes: categoricals with the full closed list, nullable numerics."""
@@ -209,6 +210,7 @@ def arrow_schema(name: str) -> pa.Schema:
 
 
 # ---- Pandera ---------------------------------------------------------------------------------
+
 
 def pandera_schema(name: str, categorical: bool = True) -> pa_schema.DataFrameSchema:
     """Pandera schema: dtype, nullability, uniqueness, vocabulary, pattern and range per column.

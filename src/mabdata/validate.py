@@ -42,7 +42,11 @@ def _check_files(pkg: Path, desc: dict[str, Any], out: list[Problem]) -> dict[st
         resources[name] = res
         path = _inside(pkg, res.get("path"))
         if path is None:
-            out.append(Problem("path", f"resource path {res.get('path')!r} is not inside the package", file="datapackage.json", table=name))
+            out.append(
+                Problem(
+                    "path", f"resource path {res.get('path')!r} is not inside the package", file="datapackage.json", table=name
+                )
+            )
             continue
         if not path.is_file():
             out.append(Problem("missing-file", f"resource file {res['path']} is missing", file=res["path"], table=name))
@@ -50,17 +54,41 @@ def _check_files(pkg: Path, desc: dict[str, Any], out: list[Problem]) -> dict[st
         data = path.read_bytes()
         digest = f"sha256:{hashlib.sha256(data).hexdigest()}"
         if res.get("hash") != digest:
-            out.append(Problem("hash", f"hash in datapackage.json is {res.get('hash')} but the file's is {digest}", file=res["path"], table=name))
+            out.append(
+                Problem(
+                    "hash",
+                    f"hash in datapackage.json is {res.get('hash')} but the file's is {digest}",
+                    file=res["path"],
+                    table=name,
+                )
+            )
         if res.get("bytes") != len(data):
-            out.append(Problem("bytes", f"bytes in datapackage.json is {res.get('bytes')} but the file has {len(data)}", file=res["path"], table=name))
+            out.append(
+                Problem(
+                    "bytes",
+                    f"bytes in datapackage.json is {res.get('bytes')} but the file has {len(data)}",
+                    file=res["path"],
+                    table=name,
+                )
+            )
     for name in schema.table_names():
         for rname, fmt in ((name, "csv"), (f"{name}_parquet", "parquet")):
             if rname not in resources:
-                out.append(Problem("resource", f"datapackage.json lists no {fmt} resource {rname!r}", file="datapackage.json", table=name))
+                out.append(
+                    Problem(
+                        "resource", f"datapackage.json lists no {fmt} resource {rname!r}", file="datapackage.json", table=name
+                    )
+                )
             elif fmt == "csv":
                 if resources[rname].get("schema") != schema.frictionless_schema(name):
-                    out.append(Problem("descriptor", "the table schema in datapackage.json differs from mabdata's schema",
-                                       file="datapackage.json", table=rname))
+                    out.append(
+                        Problem(
+                            "descriptor",
+                            "the table schema in datapackage.json differs from mabdata's schema",
+                            file="datapackage.json",
+                            table=rname,
+                        )
+                    )
     return resources
 
 
@@ -74,14 +102,22 @@ def _read_csv(pkg: Path, name: str, out: list[Problem]) -> pd.DataFrame | None:
         out.append(Problem("encoding", "CSV starts with a byte-order mark (BOM)", file=rel, table=name, row=0))
         return None
     if b"\r\n" in data:
-        out.append(Problem("encoding", "CSV has CRLF line endings (expected LF)", file=rel, table=name,
-                           row=data[: data.index(b"\r\n")].count(b"\n")))
+        out.append(
+            Problem(
+                "encoding",
+                "CSV has CRLF line endings (expected LF)",
+                file=rel,
+                table=name,
+                row=data[: data.index(b"\r\n")].count(b"\n"),
+            )
+        )
         return None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        out.append(Problem("encoding", f"CSV is not UTF-8 ({exc.reason})", file=rel, table=name,
-                           row=data[: exc.start].count(b"\n")))
+        out.append(
+            Problem("encoding", f"CSV is not UTF-8 ({exc.reason})", file=rel, table=name, row=data[: exc.start].count(b"\n"))
+        )
         return None
     records = list(csv.reader(io.StringIO(text, newline="")))
     if not records:
@@ -92,17 +128,31 @@ def _read_csv(pkg: Path, name: str, out: list[Problem]) -> pd.DataFrame | None:
     if header != expected:
         missing = [c for c in expected if c not in header]
         extra = [c for c in header if c not in expected]
-        detail = "; ".join(filter(None, [
-            f"missing {', '.join(missing)}" if missing else "",
-            f"unknown {', '.join(extra)}" if extra else "",
-            "columns out of order" if not missing and not extra else "",
-        ]))
-        out.append(Problem("header", f"header differs from the schema ({detail})", file=rel, table=name,
-                           field=(missing or extra or [None])[0]))
+        detail = "; ".join(
+            filter(
+                None,
+                [
+                    f"missing {', '.join(missing)}" if missing else "",
+                    f"unknown {', '.join(extra)}" if extra else "",
+                    "columns out of order" if not missing and not extra else "",
+                ],
+            )
+        )
+        out.append(
+            Problem(
+                "header",
+                f"header differs from the schema ({detail})",
+                file=rel,
+                table=name,
+                field=(missing or extra or [None])[0],
+            )
+        )
         return None
     bad = [i for i, r in enumerate(body, start=1) if len(r) != len(expected)]
     for i in bad:
-        out.append(Problem("row-length", f"row has {len(body[i - 1])} cells, expected {len(expected)}", file=rel, table=name, row=i))
+        out.append(
+            Problem("row-length", f"row has {len(body[i - 1])} cells, expected {len(expected)}", file=rel, table=name, row=i)
+        )
     if bad:
         return None
     raw = pd.DataFrame(body, columns=expected, dtype=object) if body else pd.DataFrame(columns=expected, dtype=object)
@@ -164,7 +214,8 @@ def _pandera(name: str, df: pd.DataFrame, out: list[Problem]) -> None:
 
 def _canonical_rows(df: pd.DataFrame, name: str) -> list[tuple[str, ...]]:
     types = [f["type"] for f in schema.fields(name)]
-    return [tuple(_cell(v, t) for v, t in zip(r, types)) for r in df.astype(object).itertuples(index=False, name=None)]
+    rows = df.astype(object).itertuples(index=False, name=None)
+    return [tuple(_cell(v, t) for v, t in zip(r, types, strict=True)) for r in rows]
 
 
 def _parquet_parity(pkg: Path, name: str, csv_df: pd.DataFrame, out: list[Problem]) -> None:
@@ -185,7 +236,11 @@ def _parquet_parity(pkg: Path, name: str, csv_df: pd.DataFrame, out: list[Proble
     for fld in expected:
         got = table.schema.field(fld.name).type
         if got != fld.type:
-            out.append(Problem("parquet", f"Parquet type {got} differs from the declared {fld.type}", file=rel, table=name, field=fld.name))
+            out.append(
+                Problem(
+                    "parquet", f"Parquet type {got} differs from the declared {fld.type}", file=rel, table=name, field=fld.name
+                )
+            )
     pq_rows = _canonical_rows(table.to_pandas(), name)
     csv_rows = _canonical_rows(csv_df, name)
     if pq_rows == csv_rows:
@@ -194,7 +249,9 @@ def _parquet_parity(pkg: Path, name: str, csv_df: pd.DataFrame, out: list[Proble
     for i, r in enumerate(csv_rows, start=1):
         if only_csv.get(r):
             only_csv[r] -= 1
-            out.append(Problem("parity", "CSV row has no identical row in the Parquet file", file=f"data/{name}.csv", table=name, row=i))
+            out.append(
+                Problem("parity", "CSV row has no identical row in the Parquet file", file=f"data/{name}.csv", table=name, row=i)
+            )
     for i, r in enumerate(pq_rows, start=1):
         if only_pq.get(r):
             only_pq[r] -= 1
@@ -208,23 +265,51 @@ def _source_texts(pkg: Path, sources: pd.DataFrame, out: list[Problem]) -> dict[
     for i, r in enumerate(sources.astype(object).itertuples(index=False), start=1):
         path = _inside(pkg, r.path) if isinstance(r.path, str) else None
         if path is None or not path.is_file():
-            out.append(Problem("source", f"source text {r.path!r} is missing", file="data/sources.csv", table="sources", row=i, field="path"))
+            out.append(
+                Problem(
+                    "source", f"source text {r.path!r} is missing", file="data/sources.csv", table="sources", row=i, field="path"
+                )
+            )
             continue
         data = path.read_bytes()
         if hashlib.sha256(data).hexdigest() != r.sha256:
-            out.append(Problem("source", f"sha256 of {r.path} does not match (the source text was changed)",
-                               file="data/sources.csv", table="sources", row=i, field="sha256"))
+            out.append(
+                Problem(
+                    "source",
+                    f"sha256 of {r.path} does not match (the source text was changed)",
+                    file="data/sources.csv",
+                    table="sources",
+                    row=i,
+                    field="sha256",
+                )
+            )
         if len(data) != r.bytes:
-            out.append(Problem("source", f"{r.path} has {len(data)} bytes, the table says {r.bytes}",
-                               file="data/sources.csv", table="sources", row=i, field="bytes"))
+            out.append(
+                Problem(
+                    "source",
+                    f"{r.path} has {len(data)} bytes, the table says {r.bytes}",
+                    file="data/sources.csv",
+                    table="sources",
+                    row=i,
+                    field="bytes",
+                )
+            )
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             out.append(Problem("source", f"{r.path} is not UTF-8", file="data/sources.csv", table="sources", row=i, field="path"))
             continue
         if len(text) != r.characters:
-            out.append(Problem("source", f"{r.path} has {len(text)} characters, the table says {r.characters}",
-                               file="data/sources.csv", table="sources", row=i, field="characters"))
+            out.append(
+                Problem(
+                    "source",
+                    f"{r.path} has {len(text)} characters, the table says {r.characters}",
+                    file="data/sources.csv",
+                    table="sources",
+                    row=i,
+                    field="characters",
+                )
+            )
         texts[r.source_id] = text
     return texts
 
