@@ -16,17 +16,6 @@ import pandas as pd
 from mabdata import schemas as schema
 from mabdata.errors import Problem
 
-# Columns holding the source's own wording: each must occur inside the row's quote.
-STATED_IN_QUOTE = {
-    "drugs": ["drug_class"],
-    "drug_names": ["name"],
-    "drug_organizations": ["organization", "territory"],
-    "drug_targets": ["target_term"],
-    "indications": ["condition_term"],
-    "adverse_events": ["term"],
-    "contraindications": ["term"],
-    "interactions": ["term"],
-}
 # Spreadsheet formula triggers (OWASP CSV injection): no text cell may start with one.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 ORDERED_PAIRS = [("interval_min_days", "interval_max_days"), ("infusion_min_minutes", "infusion_max_minutes")]
@@ -48,14 +37,18 @@ def _present(s: pd.Series) -> np.ndarray:
 def row_rules(name: str, df: pd.DataFrame) -> Iterator[Problem]:
     """Rules inside one table."""
     cols = set(df.columns)
-    for col in STATED_IN_QUOTE.get(name, []):
+    for col in schema.stated_fields(name):
         if col in cols and "quote" in cols:
             inside = [
                 (v is None or v is pd.NA or (isinstance(v, str) and isinstance(q, str) and v in q))
                 for v, q in zip(df[col].astype(object).where(df[col].notna(), None), df["quote"].astype(object), strict=True)
             ]
             yield from _problems(
-                name, col, "stated-text", ~np.array(inside, dtype=bool), "the stated text does not occur in the row's quote"
+                name,
+                col,
+                "stated-text",
+                ~np.array(inside, dtype=bool),
+                "the stated text does not occur in the row's quote (columns holding the source's words must be verbatim)",
             )
     for f in schema.fields(name):
         col = f["name"]

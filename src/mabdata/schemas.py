@@ -125,6 +125,11 @@ def vocab_of(f: dict[str, Any]) -> str | None:
     return f.get("mabdata:vocabulary")
 
 
+def stated_fields(name: str) -> list[str]:
+    """Columns holding the source's own words: each value must occur verbatim in the row's quote."""
+    return [f["name"] for f in fields(name) if f.get("mabdata:stated")]
+
+
 def curated_fields(name: str) -> list[dict[str, Any]]:
     """Fields a curator writes in seeds/*.yaml (not derived, not provenance offsets)."""
     return [
