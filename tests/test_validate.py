@@ -68,7 +68,8 @@ def test_text_report_is_one_line_per_error(package_copy, fmt):
     result = cli(str(package_copy))
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    assert "drugs row 3 field sequence_source: 'humanised' fails isin" in result.stderr
+    assert "drugs row 3 field sequence_source: 'humanised' is not a sequence_source term" in result.stderr
+    assert "closest: humanized" in result.stderr
 
 
 def test_missing_package_is_a_usage_error(tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -77,7 +78,17 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except Exception as exc:  # an unexpected failure is a bug: one line, traceback on request
+        if os.environ.get("MABDATA_DEBUG"):
+            raise
+        print(
+            f"mabdata {args.command}: internal error: {type(exc).__name__}: {exc} "
+            "(set MABDATA_DEBUG=1 for the traceback, and please report it)",
+            file=sys.stderr,
+        )
+        return EXIT_INVALID
 
 
 if __name__ == "__main__":

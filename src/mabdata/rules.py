@@ -52,7 +52,7 @@ def row_rules(name: str, df: pd.DataFrame) -> Iterator[Problem]:
             )
     for f in schema.fields(name):
         col = f["name"]
-        if col in cols and f["type"] == "string" and col != "quote":
+        if col in cols and f["type"] == "string":
             s = df[col].astype("string")
             mask = s.str.startswith(FORMULA_START).fillna(False).to_numpy(dtype=bool)
             yield from _problems(
@@ -114,10 +114,10 @@ def provenance_rules(tables: dict[str, pd.DataFrame], texts: dict[str, str]) -> 
     for name, df in tables.items():
         if not schema.is_fact_table(name) or df.empty:
             continue
-        sid = df["source_id"].astype(object).to_numpy()
+        sid = df["source_id"].astype(object).where(df["source_id"].notna(), None).to_numpy()
         start = df["quote_start"].astype("Int64").fillna(-1).to_numpy(dtype=np.int64)
         end = df["quote_end"].astype("Int64").fillna(-1).to_numpy(dtype=np.int64)
-        quote = df["quote"].astype(object).to_numpy()
+        quote = df["quote"].astype(object).where(df["quote"].notna(), None).to_numpy()
         # One slice per row is the irreducible work; the loop does no parsing or I/O.
         ok = np.fromiter(
             (

@@ -98,6 +98,18 @@ def table(name: str) -> dict[str, Any]:
         spec.setdefault("foreignKeys", []).append(
             {"fields": ["source_id"], "reference": {"resource": "sources", "fields": ["source_id"]}}
         )
+    # A foreign-key column takes the identifier pattern of the column it references, so a
+    # malformed CURIE is reported as such, not only as a dangling reference.
+    by_name = {f["name"]: f for f in spec["fields"]}
+    for fk in spec.get("foreignKeys", []):
+        ref = fk["reference"]
+        if ref["resource"] == name:
+            continue
+        target = {f["name"]: f for f in table(ref["resource"])["fields"]}[ref["fields"][0]]
+        pattern = (target.get("constraints") or {}).get("pattern")
+        own = by_name[fk["fields"][0]].setdefault("constraints", {})
+        if pattern and "pattern" not in own:
+            own["pattern"] = pattern
     return spec
 
 

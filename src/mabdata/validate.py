@@ -190,26 +190,46 @@ def _typed(raw: pd.DataFrame, name: str, out: list[Problem], rel: str) -> pd.Dat
     return pd.DataFrame(cols)
 
 
+def _describe(name: str, column: str | None, check: str, value: Any) -> tuple[str, str]:
+    """(check, message) for a Pandera failure, phrased as what is wrong and what was expected."""
+    f = {x["name"]: x for x in schema.fields(name)}.get(column or "", {})
+    c = f.get("constraints") or {}
+    if check.startswith(("field_uniqueness", "multiple_fields_uniqueness")):
+        return "unique", f"duplicate value {value!r} (expected each value once)"
+    if check == "not_nullable":
+        return "required", "required value is empty"
+    if check.startswith("isin") and schema.vocab_of(f):
+        vocab = schema.vocabulary(schema.vocab_of(f))
+        near = vocab.closest(str(value))
+        return "vocabulary", (
+            f"{value!r} is not a {vocab.name} term (expected one of schema/vocabularies/{vocab.name}.csv"
+            + (f"; closest: {', '.join(near)})" if near else ")")
+        )
+    if check.startswith("str_matches"):
+        return "pattern", f"{value!r} does not match {c.get('pattern')}"
+    if check.startswith("greater_than_or_equal_to"):
+        return "minimum", f"{value!r} is below the minimum {c.get('minimum')}"
+    if check.startswith("less_than_or_equal_to"):
+        return "maximum", f"{value!r} is above the maximum {c.get('maximum')}"
+    if check.startswith("str_length"):
+        return "length", f"{value!r} is too short"
+    return check, f"{value!r} fails {check}"
+
+
 def _pandera(name: str, df: pd.DataFrame, out: list[Problem]) -> None:
     import pandera.errors as pe
 
     try:
         schema.pandera_schema(name, categorical=False).validate(df, lazy=True)
     except pe.SchemaErrors as exc:
-        fc = exc.failure_cases
-        for rec in fc.to_dict("records"):
+        for rec in exc.failure_cases.to_dict("records"):
+            check = str(rec.get("check"))
+            if check.startswith("dtype(") or check in ("dtype", "type"):
+                continue  # reported by the type parser with the offending cell
             idx = rec.get("index")
             row = None if idx is None or pd.isna(idx) else int(idx) + 1
-            check = str(rec.get("check"))
-            if check.startswith("field_uniqueness") or check.startswith("multiple_fields_uniqueness"):
-                msg, check = f"duplicate value {rec.get('failure_case')!r} (must be unique)", "unique"
-            elif check == "not_nullable":
-                msg, check = "required value is empty", "required"
-            else:
-                msg = f"{rec.get('failure_case')!r} fails {check}"
-            if check in ("type", "dtype") or check.startswith("dtype("):
-                continue  # reported by the type parser with the offending cell
-            out.append(Problem(check, msg, file=f"data/{name}.csv", table=name, row=row, field=rec.get("column")))
+            kind, msg = _describe(name, rec.get("column"), check, rec.get("failure_case"))
+            out.append(Problem(kind, msg, file=f"data/{name}.csv", table=name, row=row, field=rec.get("column")))
 
 
 def _canonical_rows(df: pd.DataFrame, name: str) -> list[tuple[str, ...]]:
