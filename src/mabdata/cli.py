@@ -62,6 +62,24 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return _report(validate_package(path), args.format, f"valid: {path}")
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from mabdata import export
+    from mabdata.paths import default_package_dir
+
+    pkg = Path(args.package) if args.package else default_package_dir()
+    if not (pkg / "datapackage.json").is_file():
+        print(f"mabdata export: no datapackage.json in {pkg}", file=sys.stderr)
+        return EXIT_USAGE
+    out = Path(args.out)
+    if args.format == "sqlite":
+        written = [export.export_sqlite(pkg, out), out / "metadata.json"]
+    else:
+        written = [export.export_croissant(pkg, out)]
+    for path in written:
+        print(f"wrote {path} ({path.stat().st_size} bytes)")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="mabdata", description="Build and validate the mabdata dataset package.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -73,6 +91,11 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("path", nargs="?", help="package folder or datapackage.json (default: datapackage/)")
     v.add_argument("--format", choices=["text", "json"], default="text")
     v.set_defaults(func=cmd_validate)
+    e = sub.add_parser("export", help="export the package as SQLite (+ Datasette metadata) or Croissant JSON-LD")
+    e.add_argument("format", choices=["sqlite", "croissant"])
+    e.add_argument("--out", default="exports", help="output folder (default: exports/)")
+    e.add_argument("--package", help="package folder (default: datapackage/)")
+    e.set_defaults(func=cmd_export)
     return p
 
 

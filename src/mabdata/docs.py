@@ -13,7 +13,8 @@ def _cell(text: str) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
 
 
-def data_dictionary() -> str:
+def data_dictionary(vocab_link: str | None = "schema/vocabularies") -> str:
+    """Markdown tables of every column; vocabulary names link into `vocab_link` when given."""
     lines = []
     for name in schema.table_names():
         spec = schema.table(name)
@@ -23,7 +24,10 @@ def data_dictionary() -> str:
         for f in schema.fields(name):
             c = f.get("constraints") or {}
             vocab = schema.vocab_of(f)
-            rule = f"[`{vocab}`](schema/vocabularies/{vocab}.csv)" if vocab else (f"`{c['pattern']}`" if "pattern" in c else "")
+            if vocab:
+                rule = f"[`{vocab}`]({vocab_link}/{vocab}.csv)" if vocab_link else f"`{vocab}`"
+            else:
+                rule = f"`{c['pattern']}`" if "pattern" in c else ""
             req = "yes" if schema.required(f) else ""
             lines.append(f"| `{f['name']}` | {f['type']} | {req} | {_cell(rule)} | {_cell(f.get('description', ''))} |")
         lines.append("")

@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from mabdata import docs, reference
+from mabdata import docs, export, reference
 from mabdata import schemas as schema
 from mabdata.errors import MabdataError
 
@@ -125,6 +125,8 @@ def descriptor(root: Path, out_dir: Path, tables: dict[str, Any]) -> dict[str, A
         "title": meta["title"],
         "description": meta["description"],
         "version": project_version(root),
+        # The release date, not the build time: rebuilding must give identical bytes.
+        "created": f"{meta['released']}T00:00:00Z",
         "homepage": meta.get("homepage"),
         "keywords": meta.get("keywords", []),
         "licenses": meta["licenses"],
@@ -145,8 +147,11 @@ def write_package(root: Path, tables: dict[str, Any], out_dir: Path) -> None:
         write_parquet(df, name, out_dir / "data" / f"{name}.parquet")
     for source_id, rel in zip(tables["sources"]["source_id"], tables["sources"]["path"], strict=True):
         shutil.copyfile(root / "seeds" / f"{source_id}.txt", out_dir / rel)
-    text = json.dumps(descriptor(root, out_dir, tables), indent=2, ensure_ascii=False) + "\n"
-    (out_dir / "datapackage.json").write_bytes(text.encode("utf-8"))
+    desc = descriptor(root, out_dir, tables)
+    (out_dir / "datapackage.json").write_bytes((json.dumps(desc, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+    (out_dir / "README.md").write_bytes(export.dataset_card(desc).encode("utf-8"))
+    croissant = json.dumps(export.croissant(out_dir), indent=2, ensure_ascii=False) + "\n"
+    (out_dir / "croissant.json").write_bytes(croissant.encode("utf-8"))
 
 
 def _same_package(new: Path, old: Path) -> list[str]:

@@ -1,0 +1,138 @@
+"""Publishing paths: README examples, exports, citation metadata, and the wheel."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from mabdata import export, schemas
+
+ROOT = Path(__file__).resolve().parents[1]
+PKG = ROOT / "datapackage"
+
+
+def readme_blocks(lang: str) -> list[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    return re.findall(rf"```{lang}\n(.*?)```", text, flags=re.S)
+
+
+@pytest.mark.parametrize("code", readme_blocks("python"), ids=lambda c: c.strip().splitlines()[0][:40])
+def test_readme_python_examples_run(code):
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip()
+
+
+def test_readme_shell_examples_run(tmp_path):
+    commands = [
+        ln for block in readme_blocks("bash") for ln in block.splitlines() if ln.startswith(("frictionless ", "mabdata "))
+    ]
+    assert any(c.startswith("frictionless validate") for c in commands)
+    for command in commands:
+        argv = command.split("#")[0].split()
+        argv = [str(tmp_path / "exports") if a == "exports" else a for a in argv]
+        if argv[0] == "mabdata":
+            argv = [sys.executable, "-m", "mabdata", *argv[1:]]
+        result = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True)
+        assert result.returncode == 0, (command, result.stdout[-2000:], result.stderr[-2000:])
+
+
+def test_sqlite_export_keys_and_counts(tmp_path):
+    path = export.export_sqlite(PKG, tmp_path)
+    con = sqlite3.connect(path)
+    assert con.execute("PRAGMA foreign_key_check").fetchall() == []
+    for name in schemas.table_names():
+        n_csv = len(pd.read_csv(PKG / "data" / f"{name}.csv", dtype=str))
+        assert con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] == n_csv  # noqa: S608
+    with pytest.raises(sqlite3.IntegrityError):
+        con.execute("PRAGMA foreign_keys = ON")
+        con.execute(
+            "INSERT INTO drug_names (drug_name_id, drug_id, name, name_type, in_reference, source_id, quote, "
+            "quote_start, quote_end) VALUES ('x', 'nodrug', 'n', 'inn', 1, '000_ce48de2c0629de8e', 'q', 0, 1)"
+        )
+    meta = json.loads((tmp_path / "metadata.json").read_text())
+    assert set(meta["databases"]["mabdata"]["tables"]) == set(schemas.table_names())
+
+
+def test_croissant_validates_with_mlcroissant(tmp_path):
+    mlc = pytest.importorskip("mlcroissant")
+    path = export.export_croissant(PKG, tmp_path)
+    dataset = mlc.Dataset(jsonld=str(path))
+    assert [r.name for r in dataset.metadata.record_sets] == schemas.table_names()
+    records = list(dataset.records("drugs"))
+    assert len(records) == 4
+    result = subprocess.run(
+        [sys.executable, "-m", "mlcroissant", "validate", "--jsonld", str(PKG / "croissant.json")], capture_output=True, text=True
+    )
+    if result.returncode != 0 and "No module named mlcroissant.__main__" in result.stderr:
+        result = subprocess.run(
+            ["mlcroissant", "validate", "--jsonld", str(PKG / "croissant.json")], capture_output=True, text=True
+        )
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_dataset_card_front_matter():
+    text = (PKG / "README.md").read_text(encoding="utf-8")
+    front = yaml.safe_load(text.split("---\n")[1])
+    assert front["license"] == "cc-by-4.0" and front["pretty_name"]
+    assert [c["config_name"] for c in front["configs"]] == schemas.table_names()
+    for c in front["configs"]:
+        assert (PKG / c["data_files"][0]["path"]).is_file()
+
+
+def test_version_is_the_same_everywhere():
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text())
+    zenodo = json.loads((ROOT / ".zenodo.json").read_text())
+    package = json.loads((PKG / "datapackage.json").read_text())
+    croissant = json.loads((PKG / "croissant.json").read_text())
+    assert {version, str(cff["version"]), zenodo["version"], package["version"], croissant["version"]} == {version}
+    released = str(schemas.package_meta()["released"])
+    assert str(cff["date-released"]) == zenodo["publication_date"] == released == croissant["datePublished"]
+    assert re.fullmatch(r"\d+\.\d+\.\d+", version)
+
+
+def test_license_states_the_terms():
+    text = (ROOT / "LICENSE").read_text()
+    for must in ("CC BY 4.0", "MIT", "third-party", "Thera-SAbDab", "CC0", "MedDRA"):
+        assert must in text
+
+
+def test_wheel_installs_and_loads_outside_the_repo(tmp_path):
+    wheel_dir = tmp_path / "wheel"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(wheel_dir)],
+        check=True,
+        capture_output=True,
+    )
+    wheel = next(wheel_dir.glob("mabdata-*.whl"))
+    venv = tmp_path / "venv"
+    # Dependencies come from this interpreter's site-packages; the wheel itself goes into the venv.
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    py = venv / "bin" / "python"
+    subprocess.run([py, "-m", "pip", "install", "--no-deps", "-q", str(wheel)], check=True, capture_output=True)
+    probe = (
+        "import json, mabdata\n"
+        "from mabdata import schemas\n"
+        "assert 'site-packages' in mabdata.__file__ and '/venv/' in mabdata.__file__, mabdata.__file__\n"
+        "out = {}\n"
+        "for name in mabdata.tables():\n"
+        "    df = mabdata.load(name)\n"
+        "    assert dict(df.dtypes) == schemas.pandas_dtypes(name), name\n"
+        "    assert mabdata.load(name, format='csv').equals(df), name\n"
+        "    out[name] = len(df)\n"
+        "print(json.dumps(out))\n"
+    )
+    result = subprocess.run([py, "-c", probe], cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    counts = json.loads(result.stdout)
+    assert counts["drugs"] == 4 and all(n > 0 for n in counts.values())
