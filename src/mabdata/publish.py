@@ -75,7 +75,7 @@ def _file_meta(path: Path) -> dict[str, Any]:
     return {"hash": f"sha256:{hashlib.sha256(data).hexdigest()}", "bytes": len(data)}
 
 
-def descriptor(root: Path, out_dir: Path, tables: dict[str, Any]) -> dict[str, Any]:
+def descriptor(out_dir: Path, tables: dict[str, Any], version: str) -> dict[str, Any]:
     meta = schema.package_meta()
     resources = []
     for name in schema.table_names():
@@ -127,7 +127,7 @@ def descriptor(root: Path, out_dir: Path, tables: dict[str, Any]) -> dict[str, A
         "name": meta["name"],
         "title": meta["title"],
         "description": meta["description"],
-        "version": project_version(root),
+        "version": version,
         # The release date, not the build time: rebuilding must give identical bytes.
         "created": f"{meta['released']}T00:00:00Z",
         "homepage": meta.get("homepage"),
@@ -142,15 +142,16 @@ def descriptor(root: Path, out_dir: Path, tables: dict[str, Any]) -> dict[str, A
     }
 
 
-def write_package(root: Path, tables: dict[str, Any], out_dir: Path) -> None:
+def write_package(tables: dict[str, Any], texts: dict[str, bytes], out_dir: Path, version: str) -> None:
+    """Write a package folder: tables (declared dtypes), source documents (bytes by source_id)."""
     (out_dir / "data").mkdir(parents=True)
     (out_dir / "sources").mkdir()
     for name, df in tables.items():
         (out_dir / "data" / f"{name}.csv").write_bytes(csv_bytes(df, name))
         write_parquet(df, name, out_dir / "data" / f"{name}.parquet")
     for source_id, rel in zip(tables["sources"]["source_id"], tables["sources"]["path"], strict=True):
-        shutil.copyfile(root / "seeds" / f"{source_id}.txt", out_dir / rel)
-    desc = descriptor(root, out_dir, tables)
+        (out_dir / rel).write_bytes(texts[source_id])
+    desc = descriptor(out_dir, tables, version)
     (out_dir / "datapackage.json").write_bytes((json.dumps(desc, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
     (out_dir / "README.md").write_bytes(export.dataset_card(desc).encode("utf-8"))
     croissant = json.dumps(export.croissant(out_dir), indent=2, ensure_ascii=False) + "\n"
@@ -191,7 +192,8 @@ def build(root: Path, check: bool = False, _after_write: Any = None) -> list[str
     tmp = Path(tempfile.mkdtemp(prefix=".datapackage-", dir=root))
     try:
         out_dir = tmp / "datapackage"
-        write_package(root, tables, out_dir)
+        texts = {sid: (root / "seeds" / f"{sid}.txt").read_bytes() for sid in tables["sources"]["source_id"]}
+        write_package(tables, texts, out_dir, project_version(root))
         if _after_write:
             _after_write(out_dir)
         problems = validate.validate_package(out_dir)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import difflib
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
 
 import yaml
@@ -49,10 +49,12 @@ class Vocabulary:
         return out[:n]
 
     def broader(self, term: str) -> str | None:
-        for row in self.rows:
-            if row["term"] == term:
-                return row.get("broader") or None
-        return None
+        return self.broader_of.get(term)
+
+    @cached_property
+    def broader_of(self) -> dict[str, str | None]:
+        """term -> broader term (e.g. CTCAE term -> its system organ class)."""
+        return {r["term"]: r.get("broader") or None for r in self.rows}
 
 
 @cache

@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from mabdata import rules
 from mabdata import schemas as schema
@@ -155,14 +157,13 @@ def _read_csv(pkg: Path, name: str, out: list[Problem]) -> pd.DataFrame | None:
     return _typed(raw, name, out, rel)
 
 
-def _parse_body(data: bytes, text: str, expected: list[str]) -> pd.DataFrame | list[tuple[int, int]]:
-    """All cells as strings ("" for empty), parsed by pyarrow's multithreaded CSV reader; on a
+def _parse_body(data: bytes, text: str, expected: list[str]) -> pa.Table | list[tuple[int, int]]:
+    """All cells as Arrow strings ("" for empty), parsed by pyarrow's multithreaded CSV reader; on a
     malformed file, the (row, cell count) of each bad row found by the csv module instead."""
-    import pyarrow as pa
     import pyarrow.csv as pacsv
 
     try:
-        table = pacsv.read_csv(
+        return pacsv.read_csv(
             io.BytesIO(data),
             parse_options=pacsv.ParseOptions(newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
@@ -176,29 +177,43 @@ def _parse_body(data: bytes, text: str, expected: list[str]) -> pd.DataFrame | l
         bad = [(i, len(r)) for i, r in enumerate(records, start=1) if len(r) != len(expected)]
         if bad:
             return bad
-        return pd.DataFrame(records, columns=expected, dtype=object)
-    return pd.DataFrame({c: table.column(c).to_numpy(zero_copy_only=False).astype(object) for c in expected})
+        return pa.table({c: pa.array([r[i] for r in records], pa.string()) for i, c in enumerate(expected)})
 
 
-def _typed(raw: pd.DataFrame, name: str, out: list[Problem], rel: str) -> pd.DataFrame:
-    """Strings -> declared dtypes (vocabulary columns stay strings); unparsable cells reported."""
+_ARROW_TYPES = {"integer": pa.int64(), "number": pa.float64()}
+_PANDAS_OF_ARROW = {pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype(), pa.bool_(): pd.BooleanDtype()}
+
+
+def _typed(raw: pa.Table, name: str, out: list[Problem], rel: str) -> pd.DataFrame:
+    """Strings -> declared dtypes (vocabulary columns stay strings); unparsable cells reported.
+
+    Each column is converted by Arrow in one pass; only a column that fails the fast cast is
+    re-parsed cell by cell to name the offending rows."""
     cols = {}
     for f in schema.fields(name):
-        col = f["name"]
-        s = raw[col].astype(object)
-        present = s != ""
-        if f["type"] == "string":
-            cols[col] = s.where(present, None).astype("string")
+        col, kind = f["name"], f["type"]
+        arr = raw.column(col)
+        nulled = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+        if kind == "string":
+            cols[col] = pd.Series(pd.arrays.ArrowStringArray(nulled), name=col)
             continue
-        if f["type"] in ("integer", "number"):
+        fast = _fast_cast(nulled, kind)
+        if fast is not None:
+            cols[col] = fast.to_pandas(types_mapper=_PANDAS_OF_ARROW.get, date_as_object=True)
+            if kind == "date":
+                cols[col] = cols[col].astype(schema.pandas_dtypes(name)[col])
+            continue
+        s = pd.Series(arr.to_pylist(), dtype=object)
+        present = s != ""
+        if kind in ("integer", "number"):
             num = pd.to_numeric(s.where(present, None), errors="coerce")
             bad = present & num.isna()
-            if f["type"] == "integer":
+            if kind == "integer":
                 bad |= present & num.notna() & (num % 1 != 0)
                 typed = num.where(~bad).astype("Float64").astype("Int64")
             else:
                 typed = num.where(~bad).astype("Float64")
-        elif f["type"] == "boolean":
+        elif kind == "boolean":
             typed = s.map(_TRUE_FALSE).astype("boolean")
             bad = present & typed.isna()
         else:  # date
@@ -206,9 +221,26 @@ def _typed(raw: pd.DataFrame, name: str, out: list[Problem], rel: str) -> pd.Dat
             bad = present & parsed.isna()
             typed = parsed.dt.date.astype(schema.pandas_dtypes(name)[col])
         for i in bad[bad].index:
-            out.append(Problem("type", f"{s[i]!r} is not a valid {f['type']}", file=rel, table=name, row=int(i) + 1, field=col))
+            out.append(Problem("type", f"{s[i]!r} is not a valid {kind}", file=rel, table=name, row=int(i) + 1, field=col))
         cols[col] = typed
     return pd.DataFrame(cols)
+
+
+def _fast_cast(nulled: pa.ChunkedArray, kind: str) -> pa.ChunkedArray | None:
+    """The column in its Arrow type, or None when some cell does not parse (or is NaN/inf)."""
+    try:
+        if kind in _ARROW_TYPES:
+            typed = pc.cast(nulled, _ARROW_TYPES[kind])
+            if kind == "number" and pc.any(pc.invert(pc.is_finite(typed))).as_py():
+                return None
+            return typed
+        if kind == "boolean":
+            if pc.all(pc.is_in(pc.drop_null(nulled), pa.array(["true", "false"]))).as_py() not in (True, None):
+                return None
+            return pc.equal(nulled, "true")
+        return pc.cast(pc.strptime(nulled, format="%Y-%m-%d", unit="s"), pa.date32())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
 
 
 def _describe(name: str, column: str | None, check: str, value: Any) -> tuple[str, str]:
@@ -281,6 +313,13 @@ def _parquet_parity(pkg: Path, name: str, csv_df: pd.DataFrame, out: list[Proble
                     "parquet", f"Parquet type {got} differs from the declared {fld.type}", file=rel, table=name, field=fld.name
                 )
             )
+    # Fast path: the two files as Arrow tables with plain string columns, compared in C++.
+    plain = pa.schema([pa.field(f.name, pa.string() if pa.types.is_dictionary(f.type) else f.type) for f in expected])
+    try:
+        if pa.Table.from_pandas(csv_df, schema=plain, preserve_index=False).equals(table.cast(plain)):
+            return
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        pass  # located below, row by row
     pq_hash, csv_hash = _row_hashes(table.to_pandas(), name), _row_hashes(csv_df, name)
     if len(pq_hash) == len(csv_hash) and (pq_hash == csv_hash).all():
         return
