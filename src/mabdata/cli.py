@@ -71,6 +71,12 @@ def cmd_export(args: argparse.Namespace) -> int:
         print(f"mabdata export: no datapackage.json in {pkg}", file=sys.stderr)
         return EXIT_USAGE
     out = Path(args.out)
+    if args.format == "site":
+        from mabdata.site import export_site
+
+        counts = export_site(pkg, out)
+        print(f"wrote {out / 'index.html'}: {counts['facts']} fact rows, {counts['distinct_spans']} distinct highlighted spans")
+        return 0
     if args.format == "sqlite":
         written = [export.export_sqlite(pkg, out), out / "metadata.json"]
     else:
@@ -91,8 +97,10 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("path", nargs="?", help="package folder or datapackage.json (default: datapackage/)")
     v.add_argument("--format", choices=["text", "json"], default="text")
     v.set_defaults(func=cmd_validate)
-    e = sub.add_parser("export", help="export the package as SQLite (+ Datasette metadata) or Croissant JSON-LD")
-    e.add_argument("format", choices=["sqlite", "croissant"])
+    e = sub.add_parser(
+        "export", help="export the package as SQLite (+ Datasette metadata), Croissant JSON-LD or the evidence-browser site"
+    )
+    e.add_argument("format", choices=["sqlite", "croissant", "site"])
     e.add_argument("--out", default="exports", help="output folder (default: exports/)")
     e.add_argument("--package", help="package folder (default: datapackage/)")
     e.set_defaults(func=cmd_export)
