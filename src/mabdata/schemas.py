@@ -186,7 +186,17 @@ def frictionless_schema(name: str) -> dict[str, Any]:
 # ---- pandas / pyarrow -----------------------------------------------------------------------
 
 
+@cache
+def _pandas_dtypes(name: str) -> tuple[tuple[str, Any], ...]:
+    return tuple(_build_dtypes(name).items())
+
+
 def pandas_dtypes(name: str) -> dict[str, Any]:
+    """Declared pandas dtypes: categoricals with the full closed list, nullable numerics."""
+    return dict(_pandas_dtypes(name))
+
+
+def _build_dtypes(name: str) -> dict[str, Any]:
     """Declared pandas dtypes: categoricals with the full closed list, nullable numerics."""
     import pandas as pd
     import pyarrow as pa
@@ -231,6 +241,7 @@ def arrow_schema(name: str) -> pa.Schema:
 # ---- Pandera ---------------------------------------------------------------------------------
 
 
+@cache
 def pandera_schema(name: str, categorical: bool = True) -> pa_schema.DataFrameSchema:
     """Pandera schema: dtype, nullability, uniqueness, vocabulary, pattern and range per column.
 

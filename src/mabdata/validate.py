@@ -334,7 +334,8 @@ def _parquet_parity(pkg: Path, name: str, csv_df: pd.DataFrame, out: list[Proble
 
 def _source_texts(pkg: Path, sources: pd.DataFrame, out: list[Problem]) -> dict[str, str]:
     texts = {}
-    for i, r in enumerate(sources.astype(object).itertuples(index=False), start=1):
+    plain = sources.astype(object).where(sources.notna(), None)  # pd.NA has no truth value
+    for i, r in enumerate(plain.itertuples(index=False), start=1):
         path = _inside(pkg, r.path) if isinstance(r.path, str) else None
         if path is None or not path.is_file():
             out.append(
