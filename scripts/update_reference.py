@@ -201,6 +201,66 @@ def ctcae_and_routes(vocab: Path) -> None:
     copy_source_note(vocab, "route_fda_spl", "all rows of fda_spl_route_of_administration.tsv -> schema/vocabularies/route.csv.")
 
 
+def write_tsv(rel: str, header: list[str], rows: list[tuple[str, ...]]) -> None:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter="\t", lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(sorted(set(rows)))
+    write_text(ROOT / rel, out.getvalue())
+
+
+def lexicons(vocab: Path) -> None:
+    """Whole-vocabulary name lists for the draft extractor (mabdata draft): every therapeutic
+    antibody name, protein-coding gene symbol and alias, and disease name and synonym."""
+    with open(vocab / "therasabdab" / "TheraSAbDab_SeqStruc_OnlineDownload.csv", encoding="utf-8", newline="") as fh:
+        tsd = list(csv.DictReader(fh))
+    rows = []
+    for r in tsd:
+        inn = r["Therapeutic"].strip().lower()
+        rows.append((r["Therapeutic"].strip(), inn, "inn", "Thera-SAbDab"))
+        for alt in filter(None, (a.strip() for a in r["Alternative Therapeutic Names"].split(";"))):
+            rows.append((alt, inn, "alias", "Thera-SAbDab"))
+    unii_lines = (vocab / "fda_unii_mab_subset" / "UNII_Names_mab_subset.txt").read_bytes().decode("utf-8").split("\r\n")
+    kinds = {"bn": "brand", "cd": "code"}
+    for line in unii_lines[1:]:
+        parts = line.split("\t")
+        if len(parts) == 4 and parts[1] in kinds and len(parts[0]) <= 40:
+            rows.append((parts[0], parts[3].lower(), kinds[parts[1]], "FDA UNII"))
+    write_tsv("reference/lexicon/antibodies.tsv", ["name", "inn", "kind", "origin"], rows)
+
+    with gzip.open(vocab / "hgnc" / "hgnc_complete_set.txt.gz", "rt", encoding="utf-8", newline="") as fh:
+        genes = list(csv.DictReader(fh, delimiter="\t"))
+    rows = []
+    for g in genes:
+        if g["locus_group"] != "protein-coding gene":
+            continue
+        names = [g["symbol"], *g["alias_symbol"].strip('"').split("|"), *g["prev_symbol"].strip('"').split("|")]
+        for n in filter(None, names):
+            rows.append((n, g["symbol"], g["hgnc_id"]))
+    write_tsv("reference/lexicon/genes.tsv", ["name", "symbol", "hgnc_id"], rows)
+
+    with gzip.open(vocab / "disease_ontology" / "doid.obo.gz", "rt", encoding="utf-8") as fh:
+        terms = parse_obo(fh.read())
+    rows = []
+    for t in terms:
+        if t.get("is_obsolete") == ["true"] or not t["id"][0].startswith("DOID:"):
+            continue
+        rows.append((t["name"][0], t["id"][0], "name"))
+        for syn in t.get("synonym", []):
+            text, scope = syn.split('"')[1], syn.split('"')[2].split()[0]
+            if scope in ("EXACT", "RELATED"):
+                rows.append((text, t["id"][0], scope.lower()))
+    write_tsv("reference/lexicon/diseases.tsv", ["name", "doid", "kind"], rows)
+    write_text(
+        ROOT / "reference/lexicon/SOURCE.txt",
+        "Made by scripts/update_reference.py from ../shared/vocab: antibodies.tsv from Thera-SAbDab\n"
+        "(CC BY 4.0, OPIG) and FDA UNII names (public domain); genes.tsv from the HGNC complete set\n"
+        "(CC0; protein-coding genes: symbol, alias and previous symbols); diseases.tsv from doid.obo\n"
+        "(CC0; names, EXACT and RELATED synonyms). Used only by `mabdata draft` to recognise terms;\n"
+        "see the SOURCE.txt of each reference folder for origin and checksums.\n",
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--vocab", type=Path, default=ROOT.parent / "shared" / "vocab")
@@ -213,6 +273,7 @@ def main() -> None:
     subset_doid(args.vocab, conditions)
     subset_drugs(args.vocab, drugs)
     ctcae_and_routes(args.vocab)
+    lexicons(args.vocab)
     print(f"reference subsets: {len(drugs)} drugs, {len(targets)} targets, {len(conditions)} conditions")
 
 

@@ -211,6 +211,9 @@ def build_tables(root: Path) -> tuple[dict[str, Any], dict[str, str]]:
         for stmt in cur.statements:
             values = dict(stmt.values)
             occurrence = values.pop("occurrence")
+            values.pop("confidence")
+            if values.pop("curation_status") == "draft":
+                continue  # unreviewed drafts from `mabdata draft` are not published
             placed = locate(text, values["quote"], occurrence)
             if isinstance(placed, str):
                 out.add("quote", placed, stmt, cur.path, "quote")

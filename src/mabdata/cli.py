@@ -86,6 +86,31 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_draft(args: argparse.Namespace) -> int:
+    import time
+
+    from mabdata.draft import draft_many, lexicon
+
+    paths = [Path(p) for p in args.files]
+    missing = [p for p in paths if not p.is_file()]
+    if missing:
+        print(f"mabdata draft: no such file: {', '.join(map(str, missing))}", file=sys.stderr)
+        return EXIT_USAGE
+    t0 = time.perf_counter()
+    lexicon()
+    t1 = time.perf_counter()
+    results = draft_many(paths, Path(args.out), jobs=args.jobs)
+    t2 = time.perf_counter()
+    for out, n in results[:20]:
+        print(f"wrote {out} ({n} draft statements)")
+    rate = len(paths) / (t2 - t1) if t2 > t1 else float("inf")
+    print(
+        f"{len(paths)} document(s): vocabulary load {t1 - t0:.2f} s, extraction {t2 - t1:.2f} s ({rate:.0f} docs/s)",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="mabdata", description="Build and validate the mabdata dataset package.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -97,6 +122,11 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("path", nargs="?", help="package folder or datapackage.json (default: datapackage/)")
     v.add_argument("--format", choices=["text", "json"], default="text")
     v.set_defaults(func=cmd_validate)
+    d = sub.add_parser("draft", help="propose a curation file (seeds/*.yaml format) for each text document")
+    d.add_argument("files", nargs="+")
+    d.add_argument("--out", default="drafts", help="output folder (default: drafts/)")
+    d.add_argument("--jobs", type=int, default=1, help="parallel worker processes")
+    d.set_defaults(func=cmd_draft)
     e = sub.add_parser(
         "export", help="export the package as SQLite (+ Datasette metadata), Croissant JSON-LD or the evidence-browser site"
     )

@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
@@ -67,6 +67,9 @@ def statement_model(table: str) -> type[BaseModel]:
         else:
             defs[f["name"]] = (py | None, None)
     defs["occurrence"] = (int | None, Field(default=None, ge=1))
+    # Set by `mabdata draft`; a curator deletes both after review. Drafts are not published.
+    defs["confidence"] = (float | None, Field(default=None, ge=0, le=1))
+    defs["curation_status"] = (Literal["draft"] | None, None)
     return create_model(
         f"{table}_statement",
         __config__=ConfigDict(extra="forbid", strict=True, str_strip_whitespace=False),
@@ -105,7 +108,9 @@ def _pydantic_problems(path: Path, exc: ValidationError, table: str | None, row:
         fld = loc[0] if loc else None
         if err["type"] == "extra_forbidden":
             allowed = (
-                [f["name"] for f in schema.curated_fields(table)] + ["occurrence"] if table else list(SourceBlock.model_fields)
+                [f["name"] for f in schema.curated_fields(table)] + ["occurrence", "confidence", "curation_status"]
+                if table
+                else list(SourceBlock.model_fields)
             )
             msg = f"unknown key {fld!r} (expected one of: {', '.join(allowed)})"
         elif err["type"] == "missing":
