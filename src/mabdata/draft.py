@@ -723,7 +723,8 @@ def to_yaml(text: str, statements: dict[str, list[dict[str, Any]]]) -> str:
         "# Draft made by `mabdata draft`: review every statement, then delete its confidence and\n"
         "# curation_status keys. Draft statements are left out of the published package.\n"
     )
-    return head + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when present: 5x faster
+    return head + yaml.dump(doc, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100)
 
 
 def draft_file(path: Path, out_dir: Path, root: Path | None = None) -> tuple[Path, int]:
