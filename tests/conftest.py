@@ -30,6 +30,11 @@ def texts(raw_tables) -> dict[str, str]:
     return {sid: (PKG / path).read_bytes().decode("utf-8") for sid, path in zip(src.source_id, src.path, strict=True)}
 
 
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under folder, by relative path, with its bytes."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
 def copy_project(dest: Path, with_package: bool = True) -> Path:
     """The build inputs (and optionally the built package) in a scratch checkout."""
     for item in INPUTS + (("datapackage",) if with_package else ()):

@@ -8,13 +8,10 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from conftest import snapshot
 
 from mabdata import publish
 from mabdata.errors import MabdataError
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:

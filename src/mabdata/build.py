@@ -59,6 +59,24 @@ def _read_seed(path: Path, out: _Collector) -> tuple[bytes, str] | None:
         return None
 
 
+def _check_source_block(cur: curation.Curation, text: str, out: _Collector) -> None:
+    """The `source:` block states only what the document's own text says."""
+    src = cur.source
+
+    def problem(message: str, field: str) -> None:
+        out.problems.append(Problem("source", message, file=str(cur.path), table="source", field=field, line=cur.source_line))
+
+    first_line = text.split("\n", 1)[0].rstrip("\r")
+    if src.title != first_line:
+        problem(f"title {src.title!r} is not the document's first line {first_line!r}", "title")
+    for key in ("upstream_url", "published_quote"):
+        value = getattr(src, key)
+        if value and value not in text:
+            problem(f"{value!r} does not occur in the document", key)
+    if (src.published is None) != (src.published_quote is None):
+        problem("published and published_quote go together", "published")
+
+
 def locate(text: str, quote: str, occurrence: int | None) -> tuple[int, int] | str:
     """Offsets of the quote, or the reason it cannot be placed."""
     starts = [m.start() for m in re.finditer(re.escape(quote), text)]
@@ -158,42 +176,7 @@ def build_tables(root: Path) -> tuple[dict[str, Any], dict[str, str]]:
         texts[stem] = text
         curations[stem] = cur
         src = cur.source
-        first_line = text.split("\n", 1)[0].rstrip("\r")
-        if src.title != first_line:
-            out.problems.append(
-                Problem(
-                    "source",
-                    f"title {src.title!r} is not the document's first line {first_line!r}",
-                    file=str(cur.path),
-                    table="source",
-                    field="title",
-                    line=cur.source_line,
-                )
-            )
-        for key in ("upstream_url", "published_quote"):
-            value = getattr(src, key)
-            if value and value not in text:
-                out.problems.append(
-                    Problem(
-                        "source",
-                        f"{value!r} does not occur in the document",
-                        file=str(cur.path),
-                        table="source",
-                        field=key,
-                        line=cur.source_line,
-                    )
-                )
-        if (src.published is None) != (src.published_quote is None):
-            out.problems.append(
-                Problem(
-                    "source",
-                    "published and published_quote go together",
-                    file=str(cur.path),
-                    table="source",
-                    field="published",
-                    line=cur.source_line,
-                )
-            )
+        _check_source_block(cur, text, out)
         rows["sources"].append(
             {
                 "source_id": stem,

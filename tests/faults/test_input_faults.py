@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from conftest import copy_project
+from conftest import copy_project, snapshot
 
 from mabdata import publish
 from mabdata.errors import MabdataError
@@ -131,10 +131,6 @@ FORMULA = {
     for name, prefix in {"equals": "=", "plus": "+", "at": "@", "tab": "\\t", "cr": "\\r"}.items()
 }
 ALL = {**FAULTS, **FORMULA}
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture(scope="module")
