@@ -95,7 +95,7 @@ ANATOMY = {"skin", "blood", "infusion", "injection", "bone", "breast", "lung", "
 # One pass per sentence decides which extractors can apply at all.
 TARGET_CUES = re.compile(r"target|bind|block|recogni|against|induce|trigger|function|result", re.I)
 STATUS_ANY = re.compile("|".join(f"(?:{rx})" for _, rx in STATUS_CUES), re.I)
-REGIMEN_CUES = re.compile(r"\d|every|daily|weekly|administ|given|infus|inject", re.I)
+REGIMEN_CUES = re.compile(r"\d|every|daily|weekly|administ|given|infus|inject|receiv|up to", re.I)
 ENDPOINT_ANY = re.compile("|".join(f"(?:{rx})" for rx in ENDPOINTS.values()), re.I)
 HEDGE = re.compile(r"\bmay\b|\bmight\b|is thought|potential", re.I)
 
