@@ -232,6 +232,7 @@ class Draft:
     text: str
     statements: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     abbreviations: dict[str, str] = field(default_factory=dict)
+    seen: set[tuple] = field(default_factory=set)
     main_target: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def add(self, table: str, quote_span: tuple[int, int], confidence: float, **values: Any) -> None:
@@ -245,10 +246,8 @@ class Draft:
         stmt["confidence"] = round(confidence, 2)
         stmt["curation_status"] = "draft"
         key = (table, tuple(sorted((k, str(v)) for k, v in stmt.items() if k not in ("confidence", "occurrence"))))
-        if key not in {
-            (table, tuple(sorted((k, str(v)) for k, v in s.items() if k not in ("confidence", "occurrence"))))
-            for s in self.statements[table]
-        }:
+        if key not in self.seen:  # the same statement proposed twice (e.g. from two cues) is kept once
+            self.seen.add(key)
             self.statements[table].append(stmt)
 
 
