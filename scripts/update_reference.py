@@ -9,10 +9,11 @@ routes) into schema/vocabularies/. Run it after adding a drug, target or conditi
     python scripts/update_reference.py [--vocab ../shared/vocab]
 
 Subset rules (so the subset can be re-derived from the full file):
-- HGNC: rows whose symbol is a `target` in any seeds/*.yaml.
-- Disease Ontology: non-obsolete terms whose id is a `condition` in any seeds/*.yaml.
-- DrugBank, FDA UNII names, Thera-SAbDab: rows of the drugs declared in seeds/*.yaml
-  (matched on the INN; UNII rows by the UNII that DrugBank gives).
+- HGNC: rows whose symbol is a `target_id` in any curation file (seeds/*.yaml, labels/*.yaml).
+- Disease Ontology: non-obsolete terms whose id is a `condition_id` in any curation file.
+- DrugBank, FDA UNII names, Thera-SAbDab: rows of the drugs the curation files name
+  (matched on the INN; UNII rows by the UNII that DrugBank gives; for a conjugate such as
+  brentuximab vedotin also Thera-SAbDab's row of its antibody, which is how it lists them).
 - CTCAE v5.0 (the NCI workbook, unmodified since 2017) terms with their SOC and
   definition, without the MedDRA codes (MedDRA is licensed; CTCAE names are NCI's).
   v6.0 exists in ../shared but its workbook was re-saved by a third party, so it is not used.
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import fcntl
 import gzip
 import io
 import shutil
@@ -33,21 +35,38 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _claims(doc: dict) -> list[dict]:
+    """Every claim mapping of a curation file, nested ones (study results) included."""
+    out = []
+    for key, items in doc.items():
+        if key == "source" or not isinstance(items, list):
+            continue
+        for item in items:
+            if isinstance(item, dict):
+                out.append(item)
+                out += [r for r in item.get("results") or [] if isinstance(r, dict)]
+    return out
+
+
 def curated_ids() -> tuple[set[str], set[str], set[str]]:
     """Drug INNs, target symbols and DOIDs named in the curation files."""
     drugs: set[str] = set()
     targets: set[str] = set()
     conditions: set[str] = set()
-    for path in sorted((ROOT / "seeds").glob("*.yaml")):
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for row in doc.get("drugs") or []:
-            drugs.add(str(row["drug_id"]).lower())
-        for row in doc.get("drug_targets") or []:
-            targets.add(str(row["target_id"]))
-        for table in ("indications", "regimens", "trial_results"):
-            for row in doc.get(table) or []:
-                if row.get("condition_id"):
-                    conditions.add(str(row["condition_id"]))
+    paths = sorted((ROOT / "seeds").glob("*.yaml")) + sorted((ROOT / "labels").glob("*.yaml"))
+    for path in paths:
+        try:
+            doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:  # a file mid-edit must not stop the others' identifiers
+            print(f"warning: skipped {path.relative_to(ROOT)} (not valid YAML: {exc.__class__.__name__})")
+            continue
+        for row in _claims(doc):
+            if row.get("drug_id"):
+                drugs.add(str(row["drug_id"]).lower())
+            if row.get("target_id"):
+                targets.add(str(row["target_id"]))
+            if row.get("condition_id"):
+                conditions.add(str(row["condition_id"]))
     return drugs, targets, conditions
 
 
@@ -68,8 +87,8 @@ def subset_hgnc(vocab: Path, symbols: set[str]) -> None:
     header, rows = lines[0], [ln for ln in lines[1:] if ln]
     kept = [ln for ln in rows if ln.split("\t")[1] in symbols]
     missing = symbols - {ln.split("\t")[1] for ln in kept}
-    if missing:
-        raise SystemExit(f"HGNC has no approved symbol {sorted(missing)}")
+    if missing:  # the build names the claim that uses it
+        print(f"warning: HGNC has no approved symbol {sorted(missing)}")
     write_text(ROOT / "reference/hgnc/hgnc_subset.tsv", "\n".join([header, *sorted(kept)]) + "\n")
     copy_source_note(vocab, "hgnc", "rows of hgnc_complete_set.txt.gz whose symbol is a curated target; rows unchanged.")
 
@@ -111,8 +130,8 @@ def subset_doid(vocab: Path, ids: set[str]) -> None:
                 ";".join(v.split(" ! ")[0] for v in term.get("is_a", [])),
             ]
         )
-    if ids - found:
-        raise SystemExit(f"Disease Ontology has no live term {sorted(ids - found)}")
+    if ids - found:  # the build names the claim that uses it
+        print(f"warning: Disease Ontology has no live term {sorted(ids - found)}")
     write_text(ROOT / "reference/disease_ontology/doid_subset.tsv", out.getvalue())
     copy_source_note(
         vocab,
@@ -156,9 +175,15 @@ def subset_drugs(vocab: Path, inns: set[str]) -> None:
 
     tsd_path = vocab / "therasabdab" / "TheraSAbDab_SeqStruc_OnlineDownload.csv"
     tsd_lines = tsd_path.read_text(encoding="utf-8").splitlines()
-    kept = [ln for ln in tsd_lines[1:] if ln.split(",", 1)[0].lower() in inns]
+    antibodies = inns | {i.split()[0] for i in inns if len(i.split()) == 2 and i.split()[0].endswith("mab")}
+    kept = [ln for ln in tsd_lines[1:] if ln.split(",", 1)[0].lower() in antibodies]
     write_text(ROOT / "reference/therasabdab/therasabdab_subset.csv", "\n".join([tsd_lines[0], *kept]) + "\n")
-    copy_source_note(vocab, "therasabdab", "rows of the Thera-SAbDab export whose Therapeutic is a curated INN; rows unchanged.")
+    copy_source_note(
+        vocab,
+        "therasabdab",
+        "rows of the Thera-SAbDab export whose Therapeutic is a curated INN, or the antibody (first word) of a curated "
+        "two-word conjugate INN; rows unchanged.",
+    )
 
 
 def write_vocab(name: str, header: list[str], rows: list[list[str]]) -> None:
@@ -267,13 +292,16 @@ def main() -> None:
     args = parser.parse_args()
     if not args.vocab.is_dir():
         raise SystemExit(f"reference folder not found: {args.vocab}")
-    drugs, targets, conditions = curated_ids()
-    shutil.rmtree(ROOT / "reference", ignore_errors=True)
-    subset_hgnc(args.vocab, targets)
-    subset_doid(args.vocab, conditions)
-    subset_drugs(args.vocab, drugs)
-    ctcae_and_routes(args.vocab)
-    lexicons(args.vocab)
+    # Several curators may run this at once: one at a time, or one would delete what another writes.
+    with open(ROOT / ".update_reference.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        drugs, targets, conditions = curated_ids()
+        shutil.rmtree(ROOT / "reference", ignore_errors=True)
+        subset_hgnc(args.vocab, targets)
+        subset_doid(args.vocab, conditions)
+        subset_drugs(args.vocab, drugs)
+        ctcae_and_routes(args.vocab)
+        lexicons(args.vocab)
     print(f"reference subsets: {len(drugs)} drugs, {len(targets)} targets, {len(conditions)} conditions")
 
 

@@ -51,6 +51,41 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    from mabdata.build import build_tables
+    from mabdata.errors import MabdataError
+    from mabdata.paths import project_root
+
+    root = Path(args.root) if args.root else project_root()
+    stems = {Path(f).stem for f in args.files}
+    try:
+        tables, _ = build_tables(root, only=stems)
+    except MabdataError as exc:
+        for p in exc.problems:
+            print(str(p), file=sys.stderr)
+        print(f"{len(exc.problems)} error(s) in {', '.join(sorted(stems))}", file=sys.stderr)
+        return EXIT_INVALID
+    found = set(tables["sources"]["source_id"])
+    if stems - found:
+        print(f"mabdata check: no curated source {', '.join(sorted(stems - found))} in seeds/ or labels/", file=sys.stderr)
+        return EXIT_USAGE
+    counts = ", ".join(f"{name} {len(df)}" for name, df in tables.items() if len(df) and name != "sources")
+    print(f"ok: {', '.join(sorted(stems))}: {counts}")
+    return 0
+
+
+def cmd_lookup(args: argparse.Namespace) -> int:
+    from mabdata.lookup import format_results, search
+
+    try:
+        results = search(args.kind, " ".join(args.text), limit=args.limit)
+    except KeyError as exc:
+        print(f"mabdata lookup: {exc.args[0]}", file=sys.stderr)
+        return EXIT_USAGE
+    print(format_results(results) if results else "no match")
+    return 0 if results else EXIT_INVALID
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from mabdata.paths import default_package_dir
     from mabdata.validate import validate_package
@@ -118,6 +153,23 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--check", action="store_true", help="exit 1 if the committed datapackage/ differs from a fresh build")
     b.add_argument("--root", help="project checkout (default: this package's checkout)")
     b.set_defaults(func=cmd_build)
+    c = sub.add_parser(
+        "check",
+        help="check curation files (their sources only) with every build rule, without writing the package",
+        description="Resolve the quotes, vocabularies, identifiers and rules of the given curation files' sources only "
+        "(e.g. labels/BLA761113.yaml): what a curator runs while editing. Exit 0 when clean, 1 with one line per problem.",
+    )
+    c.add_argument("files", nargs="+", help="curation files or source ids (seeds/<id>.yaml, labels/<id>.yaml)")
+    c.add_argument("--root", help="project checkout (default: this package's checkout)")
+    c.set_defaults(func=cmd_check)
+    lk = sub.add_parser(
+        "lookup",
+        help="find identifiers and vocabulary terms (disease, gene, antibody, or any vocabulary such as ctcae_term, route)",
+    )
+    lk.add_argument("kind", help="disease, gene, antibody, or a vocabulary name from schema/vocabularies (e.g. ctcae_term)")
+    lk.add_argument("text", nargs="+", help="the words to look up")
+    lk.add_argument("--limit", type=int, default=10, help="how many matches to show (default 10)")
+    lk.set_defaults(func=cmd_lookup)
     v = sub.add_parser("validate", help="validate a package folder or its datapackage.json")
     v.add_argument("path", nargs="?", help="package folder or datapackage.json (default: datapackage/)")
     v.add_argument("--format", choices=["text", "json"], default="text")

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from mabdata import schemas as schema
-from mabdata.paths import project_root
+from mabdata.paths import lexicon_dir
 
 WORD_NUMBERS = {
     "one": 1,
@@ -142,7 +142,7 @@ def _tsv(path: Path) -> list[dict[str, str]]:
 
 @cache
 def lexicon(root: Path | None = None) -> Lexicon:
-    base = (root or project_root()) / "reference" / "lexicon"
+    base = (root / "reference" / "lexicon") if root else lexicon_dir()
     antibodies = {}
     for r in _tsv(base / "antibodies.tsv"):
         antibodies.setdefault(r["name"].casefold(), (r["inn"], r["kind"]))

@@ -29,3 +29,11 @@ def default_package_dir() -> Path:
     if (checkout / "datapackage.json").is_file():
         return checkout
     return Path(str(resources.files("mabdata") / "_data" / "datapackage"))
+
+
+def lexicon_dir() -> Path:
+    """reference/lexicon of the checkout (whole-vocabulary name lists), else the wheel's copy."""
+    checkout = _CHECKOUT_ROOT / "reference" / "lexicon"
+    if (checkout / "diseases.tsv").is_file():
+        return checkout
+    return Path(str(resources.files("mabdata") / "_data" / "lexicon"))

@@ -118,7 +118,7 @@ def descriptor(out_dir: Path, tables: dict[str, Any], version: str) -> dict[str,
                 "format": "txt",
                 "mediatype": "text/plain",
                 "encoding": "utf-8",
-                "title": f"Source document {source_id} (verbatim third-party text)",
+                "title": f"Source text {source_id} (the text evidence quotes point into)",
                 **_file_meta(out_dir / rel),
             }
         )
@@ -135,8 +135,11 @@ def descriptor(out_dir: Path, tables: dict[str, Any], version: str) -> dict[str,
         "licenses": meta["licenses"],
         "contributors": meta["contributors"],
         "sources": [
-            {"title": title, "description": f"License: {lic}. Origin and checksums: reference/{folder}/SOURCE.txt"}
-            for folder, (title, lic) in reference.REFERENCE_SOURCES.items()
+            *meta["sources"],
+            *(
+                {"title": title, "description": f"License: {lic}. Origin and checksums: reference/{folder}/SOURCE.txt"}
+                for folder, (title, lic) in reference.REFERENCE_SOURCES.items()
+            ),
         ],
         "resources": resources,
     }
@@ -187,12 +190,11 @@ def build(root: Path, check: bool = False, _after_write: Any = None) -> list[str
     from mabdata import build as build_mod
     from mabdata import validate
 
-    tables, _ = build_mod.build_tables(root)
+    tables, texts = build_mod.build_tables(root)
     target = root / "datapackage"
     tmp = Path(tempfile.mkdtemp(prefix=".datapackage-", dir=root))
     try:
         out_dir = tmp / "datapackage"
-        texts = {sid: (root / "seeds" / f"{sid}.txt").read_bytes() for sid in tables["sources"]["source_id"]}
         write_package(tables, texts, out_dir, project_version(root))
         if _after_write:
             _after_write(out_dir)

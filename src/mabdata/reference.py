@@ -62,6 +62,7 @@ class DrugReference:
     light_chain: str | None
     genetics: str | None
     highest_phase: str | None
+    targets: str | None
     companies: tuple[str, ...]
     names: frozenset[str]  # casefolded names from all three files
     unii_conflict: str | None  # UNII in the FDA file when it differs from DrugBank's
@@ -88,8 +89,19 @@ def _na(value: str) -> str | None:
     return None if value in ("", "na", "None") else value
 
 
+def conjugate_antibody(inn: str) -> str | None:
+    """The antibody of a two-word conjugate INN (brentuximab vedotin -> brentuximab), else None."""
+    words = inn.split()
+    return words[0] if len(words) == 2 and words[0].endswith("mab") else None
+
+
 @cache
 def drugs(root: Path | None = None) -> dict[str, DrugReference]:
+    """Reference facts by casefolded INN. Thera-SAbDab lists a conjugate under its antibody
+    (Brentuximab, format "Whole mAb ADC") or lists only the naked antibody (Trastuzumab): a
+    conjugate takes that row's antibody facts (genetics, isotype, light chain, targets), and its
+    format and highest phase only when the row is the conjugate itself (an ADC or radiolabelled
+    format), since the naked antibody's are not the conjugate's."""
     ref = reference_dir(root)
     bank = {r["Common name"].casefold(): r for r in _rows(ref / "drugbank_vocab" / "drugbank_subset.csv", ",")}
     tsd = {r["Therapeutic"].casefold(): r for r in _rows(ref / "therasabdab" / "therasabdab_subset.csv", ",")}
@@ -97,10 +109,14 @@ def drugs(root: Path | None = None) -> dict[str, DrugReference]:
     out = {}
     for inn in sorted(set(bank) | set(tsd)):
         b, t = bank.get(inn, {}), tsd.get(inn, {})
+        same_molecule = bool(t)
+        if not t and conjugate_antibody(inn) in tsd:
+            t = tsd[conjugate_antibody(inn)]
+            same_molecule = any(k in t["Format"] for k in ("ADC", "Radiolabelled"))
         names = {inn}
         if b:
             names |= {s.strip().casefold() for s in b["Synonyms"].split("|") if s.strip()}
-        if t:
+        if t and same_molecule:
             names |= {s.strip().casefold() for s in t["Alternative Therapeutic Names"].split(";") if s.strip()}
         unii = _na(b.get("UNII", ""))
         fda = [r for r in unii_rows if r["Display Name"].casefold() == inn]
@@ -111,15 +127,16 @@ def drugs(root: Path | None = None) -> dict[str, DrugReference]:
         if unii and fda_uniis and unii not in fda_uniis:
             conflict = ";".join(sorted(fda_uniis))
         out[inn] = DrugReference(
-            inn=(t.get("Therapeutic") or b.get("Common name")).lower(),
+            inn=(b.get("Common name") or t.get("Therapeutic")).lower(),
             drugbank_id=_na(b.get("DrugBank ID", "")),
             unii=unii,
-            antibody_format=_na(t.get("Format", "")),
+            antibody_format=_na(t.get("Format", "")) if same_molecule else None,
             isotype=_na(t.get("CH1 Isotype", "")),
             light_chain=_na(t.get("VD LC", "")),
             genetics=_na(t.get("Genetics (Bispecifics delimited with semicolon)", "")),
-            highest_phase=_na(t.get("Highest_Clin_Trial (Feb '25)", "")),
-            companies=tuple(c.strip() for c in t.get("Companies", "").split(";") if c.strip()),
+            highest_phase=_na(t.get("Highest_Clin_Trial (Feb '25)", "")) if same_molecule else None,
+            targets=_na(t.get("Target", "")),
+            companies=tuple(c.strip() for c in t.get("Companies", "").split(";") if c.strip()) if same_molecule else (),
             names=frozenset(names),
             unii_conflict=conflict,
         )

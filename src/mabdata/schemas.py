@@ -1,8 +1,10 @@
 """The table schemas, read once from schema/, and every view derived from them.
 
-schema/tables/<table>.yaml holds Frictionless Table Schema terms plus `mabdata:` keys;
-schema/provenance.yaml the provenance columns of fact tables; schema/vocabularies/*.csv
-the closed term lists. From these come the Frictionless descriptor, the pandas dtypes,
+schema/tables/<table>.yaml holds Frictionless Table Schema terms plus `mabdata:` keys
+(`mabdata:kind` entity / claim / child / evidence, `mabdata:naturalKey`, and per field
+`mabdata:vocabulary`, `mabdata:stated`, `mabdata:derived`, `mabdata:surface`);
+schema/claim.yaml the columns every claim table ends with; schema/vocabularies/*.csv the
+closed term lists. From these come the Frictionless descriptor, the pandas dtypes,
 the pyarrow schema and the Pandera schema. Nothing else describes a column.
 """
 
@@ -23,7 +25,8 @@ if TYPE_CHECKING:
     import pandera.pandas as pa_schema
     import pyarrow as pa
 
-PROVENANCE = ("source_id", "quote", "quote_start", "quote_end", "curation_note")
+# Keys of a curation-file claim that describe its evidence, not the claim's own columns.
+EVIDENCE_KEYS = ("quote", "occurrence", "inferred", "note")
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,12 @@ def vocabulary(name: str) -> Vocabulary:
     return Vocabulary(name, tuple(r["term"] for r in rows), rows, lookup)
 
 
+def property_vocabulary(prop: str) -> str | None:
+    """The vocabulary a drug_properties value of this property is normalized to (None: the source's words)."""
+    rows = {r["term"]: r for r in vocabulary("drug_property").rows}
+    return (rows.get(prop) or {}).get("value_vocabulary") or None
+
+
 def vocabulary_names() -> list[str]:
     return sorted(p.stem for p in (schema_dir() / "vocabularies").glob("*.csv"))
 
@@ -91,15 +100,12 @@ def table_names() -> list[str]:
 
 @cache
 def table(name: str) -> dict[str, Any]:
-    """The table's schema with provenance fields appended for fact tables."""
+    """The table's schema, with the common claim columns appended to claim tables."""
     if name not in table_names():
         raise KeyError(f"unknown table {name!r}; tables are {', '.join(table_names())}")
     spec = _load_yaml(schema_dir() / "tables" / f"{name}.yaml")
-    if spec.get("mabdata:fact"):
-        spec["fields"] = spec["fields"] + _load_yaml(schema_dir() / "provenance.yaml")
-        spec.setdefault("foreignKeys", []).append(
-            {"fields": ["source_id"], "reference": {"resource": "sources", "fields": ["source_id"]}}
-        )
+    if spec.get("mabdata:kind") == "claim":
+        spec["fields"] = spec["fields"] + _load_yaml(schema_dir() / "claim.yaml")
     # A foreign-key column takes the identifier pattern of the column it references, so a
     # malformed CURIE is reported as such, not only as a dangling reference.
     by_name = {f["name"]: f for f in spec["fields"]}
@@ -127,8 +133,26 @@ def primary_key(name: str) -> list[str]:
     return list(table(name)["primaryKey"])
 
 
-def is_fact_table(name: str) -> bool:
-    return bool(table(name).get("mabdata:fact"))
+def kind(name: str) -> str:
+    """entity, claim, child (part of its parent claim, e.g. dosing_steps) or evidence."""
+    return table(name)["mabdata:kind"]
+
+
+def claim_tables() -> list[str]:
+    return [t for t in table_names() if kind(t) == "claim"]
+
+
+def child_tables(parent: str) -> list[str]:
+    return [t for t in table_names() if kind(t) == "child" and table(t)["mabdata:parent"] == parent]
+
+
+def natural_key(name: str) -> list[str]:
+    """The columns that make a claim distinct (restating it adds evidence, not a row)."""
+    return list(table(name).get("mabdata:naturalKey") or primary_key(name))
+
+
+def id_prefix(name: str) -> str:
+    return table(name)["mabdata:idPrefix"]
 
 
 def required(f: dict[str, Any]) -> bool:
@@ -144,15 +168,15 @@ def stated_fields(name: str) -> list[str]:
     return [f["name"] for f in fields(name) if f.get("mabdata:stated")]
 
 
+def surface_of(f: dict[str, Any]) -> str | None:
+    """The stated column that names this normalized value (condition_id -> condition_term)."""
+    return f.get("mabdata:surface")
+
+
 def curated_fields(name: str) -> list[dict[str, Any]]:
-    """Fields a curator writes in seeds/*.yaml (not derived, not provenance offsets)."""
-    return [
-        f for f in fields(name) if not f.get("mabdata:derived") and f["name"] not in ("source_id", "quote_start", "quote_end")
-    ]
-
-
-def curated_tables() -> list[str]:
-    return [t for t in table_names() if table(t).get("mabdata:curated", True)]
+    """Fields a curator writes in a curation file (not derived; a child's parent key is implied)."""
+    parent_key = primary_key(table(name)["mabdata:parent"])[0] if kind(name) == "child" else None
+    return [f for f in fields(name) if not f.get("mabdata:derived") and f["name"] != parent_key]
 
 
 # ---- Frictionless ---------------------------------------------------------------------------

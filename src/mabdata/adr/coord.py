@@ -1,0 +1,129 @@
+"""Coordinations that NLM annotates as one reaction per conjunct, the shared words repeated.
+
+    Rash (includes generalized, macular)      -> "rash generalized", "rash macular"
+    injection site reaction (numbness, ...)   -> "injection site numbness", ...
+    bacterial, viral, and fungal infections   -> "bacterial infections", "viral infections", ...
+    swelling of the lips, tongue, or throat   -> "swelling of the tongue", ...
+    elevations in ALT or AST                  -> "elevations in alt", "elevations in ast"
+
+Each expansion is a Mention whose span covers the shared words and the conjunct (so its text is
+verbatim) and whose term is the joined string NLM writes for a discontinuous mention.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from mabdata.adr.text import key_of
+
+if TYPE_CHECKING:
+    from mabdata.adr.engine import Doc
+    from mabdata.adr.lexicon import Lexicon
+
+Expansion = tuple[int, int, str, str]  # first token, end token, term, kind
+
+_SEP = frozenset({",", "and", "or", "/"})
+_INTRO = frozenset({"include", "including", "includes", "e", "g", "such", "as", "i", "ie", "eg", "."})
+
+
+def _word(doc: Doc, k: int) -> str:
+    return doc.text[doc.toks[k].start : doc.toks[k].end].lower()
+
+
+def _phrase(doc: Doc, i: int, e: int) -> str:
+    """Lowercased words i..e joined by single spaces (hyphens kept where the text has them)."""
+    s, t = doc.span(i, e)
+    return " ".join(doc.text[s:t].lower().split())
+
+
+def _conjuncts(doc: Doc, k: int, hi: int, max_words: int) -> tuple[list[tuple[int, int]], int]:
+    """Short word runs separated by list separators from token k on: ([(i, e), ...], index after the last)."""
+    items: list[tuple[int, int]] = []
+    cur = k
+    j = k
+    while j < hi:
+        w = doc.keys[j]
+        if w in _SEP:
+            if j > cur:
+                items.append((cur, j))
+            cur = j + 1
+        elif not w.isalpha() or j - cur >= max_words:
+            break
+        j += 1
+    if j > cur:
+        items.append((cur, j))
+    return items, j
+
+
+def _is_adjective(lex: Lexicon, w: str) -> bool:
+    return w.endswith(tuple(lex.rules["coordination"]["adjective_suffixes"]))
+
+
+def _known_term(lex: Lexicon, term: str) -> bool:
+    entry = lex.terms.get(key_of(term))
+    return entry is not None and entry.kind != "stop"
+
+
+def expand(doc: Doc, lex: Lexicon, spans: list[tuple[int, int, str]]) -> tuple[list[Expansion], set[int]]:
+    """Expansions, and the first tokens of spans they replace (the conjuncts of "injection site reaction (...)")."""
+    out: list[Expansion] = []
+    consumed: set[int] = set()
+    n = len(doc.keys)
+    cfg = lex.rules["coordination"]
+    generic = set(cfg["generic_heads"])
+    site_words = set(cfg["site_words"])
+    known = {(i, e) for i, e, _ in spans}
+    starts = {i for i, _, _ in spans}
+    for i, e, kind in spans:
+        # 1. head (mod, mod, ...): "Rash (includes generalized, macular)", "injection site reaction (numbness, ...)"
+        if e < n and doc.keys[e] == "(":
+            k = e + 1
+            while k < n and doc.keys[k] in _INTRO:
+                k += 1
+            items, after = _conjuncts(doc, k, n, 2)
+            # "injection site reaction (...)" shares "injection site"; "Rash (generalized, ...)" shares a one-word head
+            generic_head = doc.keys[e - 1] in generic and e - 2 > i and doc.keys[e - 2] in site_words
+            intro = k > e + 1
+            if (
+                after < n
+                and doc.keys[after] == ")"
+                and (len(items) >= 2 or intro)
+                and all(doc.text[doc.toks[a].start].islower() for a, _ in items)  # not "(PML)"
+                and (generic_head or (e - i == 1 and all(b - a == 1 and a not in starts for a, b in items)))
+            ):
+                head = _phrase(doc, i, e - 1 if generic_head else e)
+                for a, b in items:
+                    out.append((i, b, f"{head} {_phrase(doc, a, b)}", kind))
+                    consumed.add(a)
+        # 2. prefix shared by a list: "elevations in ALT or AST", "swelling of the lips, tongue, or throat"
+        if e - i >= 2 and e < n and doc.keys[e] in _SEP:
+            pre_e = e - 1
+            if kind == "lab_abnormality":
+                pre = [b for b, _ in lex.lab_pre.ends(doc.keys, i, e)]
+                pre_e = max(pre) if pre else i
+            if pre_e > i and (kind == "lab_abnormality" or doc.keys[pre_e - 1] in ("of", "the", "in")):
+                items, _ = _conjuncts(doc, e + 1, doc.stop[i], 2)
+                head = _phrase(doc, i, pre_e)
+                for a, b in items:
+                    term = f"{head} {_phrase(doc, a, b)}"
+                    if lex.analytes.get(doc.keys[a:b]) is not None if kind == "lab_abnormality" else _known_term(lex, term):
+                        out.append((i, b, term, kind))
+        # 3. modifiers sharing a head: "bacterial, viral, and fungal infections", "muscle or joint aches"
+        if e - i == 2 and i >= 2 and doc.keys[i - 1] in _SEP and not _is_adjective(lex, doc.keys[e - 1]):
+            head = _phrase(doc, e - 1, e)
+            k = i - 1
+            mods: list[int] = []
+            while k >= 1 and doc.keys[k] in _SEP:
+                while k >= 1 and doc.keys[k] in _SEP:
+                    k -= 1
+                if doc.keys[k].isalpha() and k not in starts:
+                    mods.append(k)
+                    k -= 1
+                else:
+                    break
+            parallel = _is_adjective(lex, doc.keys[i])
+            for m in mods:
+                term = f"{_word(doc, m)} {head}"
+                if (parallel and _is_adjective(lex, doc.keys[m])) or _known_term(lex, term):
+                    out.append((m, e, term, kind))
+    return out, consumed

@@ -1,0 +1,169 @@
+"""The reaction lexicon: CTCAE terms, strings learned from annotated labels, and lab grammar pieces.
+
+Everything here is read from plain data files (data/ and the project's CTCAE vocabulary) so a
+curator can see and extend what is recognized without touching the engine.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mabdata import paths
+from mabdata.adr.context import Context, compile_rules
+from mabdata.adr.text import key_of
+from mabdata.adr.trie import Trie
+
+DATA = Path(str(resources.files("mabdata.adr") / "data"))
+LEARNED_FILE = "learned_strings.txt"
+PRIORS_FILE = "learned_priors.tsv"
+
+
+@dataclass(frozen=True)
+class Entry:
+    kind: str  # "reaction" or "lab_abnormality"
+    source: str  # "ctcae", "learned", "extra", "curated"
+
+
+@dataclass
+class Prior:
+    """How often a string, when the engine found it in a training label, was annotated there."""
+
+    found: int
+    annotated: int
+
+    @property
+    def rate(self) -> float:
+        return self.annotated / self.found if self.found else 1.0
+
+
+@dataclass
+class Lexicon:
+    terms: Trie = field(default_factory=Trie)
+    priors: dict[str, Prior] = field(default_factory=dict)
+    rules: dict[str, Any] = field(default_factory=dict)
+    analytes: Trie = field(default_factory=Trie)
+    lab_pre: Trie = field(default_factory=Trie)
+    lab_post: Trie = field(default_factory=Trie)
+
+    modifiers: frozenset[str] = frozenset()
+    context: Context | None = None
+    item_stop: frozenset[str] = frozenset()
+    lab_qualifiers: frozenset[str] = frozenset()
+    lab_starts: frozenset[str] = frozenset()  # first words of any lab phrase: the lab grammar is tried only there
+
+    def add(self, phrase: str, entry: Entry) -> None:
+        """Add a phrase; the first entry for a key wins, so stop phrases added first cannot be overridden."""
+        key = key_of(phrase)
+        if key and self.terms.get(key) is None:
+            self.terms.add(key, entry)
+
+
+def _lines(name: str) -> list[str]:
+    text = (DATA / name).read_text(encoding="utf-8")
+    return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+
+
+@cache
+def rules() -> dict[str, Any]:
+    return yaml.safe_load((DATA / "rules.yaml").read_text(encoding="utf-8"))
+
+
+@cache
+def ctcae_terms() -> tuple[str, ...]:
+    """CTCAE v5.0 terms, without the "<SOC> - Other, specify" catch-alls (a category, not a reaction)."""
+    with (paths.schema_dir() / "vocabularies" / "ctcae_term.csv").open(encoding="utf-8") as fh:
+        terms = [row["term"] for row in csv.DictReader(fh)]
+    out = []
+    for t in terms:
+        if "- Other, specify" in t:
+            continue
+        out.append(re.sub(r"\s+NOS$", "", t))
+    return tuple(out)
+
+
+@cache
+def soc_names() -> tuple[str, ...]:
+    """System organ class names: table row headers in labels, never reactions themselves."""
+    with (paths.schema_dir() / "vocabularies" / "ctcae_soc.csv").open(encoding="utf-8") as fh:
+        return tuple(row["term"] for row in csv.DictReader(fh))
+
+
+def learned_strings() -> list[str]:
+    return _lines(LEARNED_FILE)
+
+
+def learned_priors() -> dict[str, Prior]:
+    out = {}
+    for ln in _lines(PRIORS_FILE):
+        s, found, ann = ln.rsplit("\t", 2)
+        out[s] = Prior(int(found), int(ann))
+    return out
+
+
+def load_lexicon(
+    extra_strings: Iterable[str] = (),
+    *,
+    learned: bool = True,
+    priors: Mapping[str, Prior] | None = None,
+) -> Lexicon:
+    """CTCAE + curated terms + (unless learned=False) the shipped learned strings and priors + extra_strings.
+
+    Cross-validation passes learned=False with the strings and priors of the training folds only.
+    """
+    r = rules()
+    lex = Lexicon(rules=r, context=compile_rules(r))
+    # Stop phrases are matched like terms (so "Infections and infestations" is consumed whole) but never reported.
+    for phrase in [*soc_names(), *r["stop_terms"]]:
+        lex.add(phrase, Entry("stop", "rules"))
+        # labels write SOC names with an Oxford comma or none: "Respiratory, thoracic, and mediastinal disorders"
+        lex.add(phrase.replace(" and ", ", and "), Entry("stop", "rules"))
+        lex.add(phrase.replace(",", ""), Entry("stop", "rules"))
+    for phrase in _lines("curated_terms.txt"):
+        lex.add(phrase, Entry("reaction", "curated"))
+    for phrase in ctcae_terms():
+        lex.add(phrase, Entry("reaction", "ctcae"))
+    if learned:
+        for phrase in learned_strings():
+            lex.add(phrase, Entry("reaction", "learned"))
+        lex.priors = learned_priors()
+    for phrase in extra_strings:
+        lex.add(phrase, Entry("reaction", "extra"))
+    if priors is not None:
+        lex.priors = dict(priors)
+    lex.modifiers = _modifiers(lex, r)
+    for a in _lines("lab_analytes.txt"):
+        lex.analytes.add(key_of(a), a)
+        for unit in r["lab_units"]:
+            lex.analytes.add(key_of(f"{a} {unit}"), a)
+    for d in r["lab_directions"]["before"]:
+        lex.lab_pre.add(key_of(d), d)
+    for d in r["lab_directions"]["after"]:
+        lex.lab_post.add(key_of(d), d)
+    lex.item_stop = frozenset(key_of(" ".join(r["item_stop_words"])))
+    lex.lab_qualifiers = frozenset(key_of(" ".join(r["lab_qualifiers"])))
+    lex.lab_starts = frozenset(lex.lab_pre.root) | frozenset(lex.analytes.root) | lex.lab_qualifiers
+    return lex
+
+
+def _modifiers(lex: Lexicon, r: dict[str, Any]) -> frozenset[str]:
+    """Words that reaction terms put before their head ("peripheral", "injection"), minus function words."""
+    out: set[str] = set()
+    stack = [(lex.terms.root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        for k, child in node.items():
+            if k == "" or not isinstance(child, dict):
+                continue
+            if any(kk != "" for kk in child):  # k is followed by more words in some term
+                out.add(k)
+            stack.append((child, depth + 1))
+    return frozenset(w for w in out if w.isalpha() and w not in set(r["function_words"]))

@@ -1,0 +1,178 @@
+"""List and table propagation: unknown items listed among known reactions are reactions too.
+
+Labels state most reactions in enumerations ("... were neutropenia, onychoclasis, and rash")
+and in table rows. When most items of such a list are already recognized, the remaining
+short noun phrases in it are taken as reactions as well; this reaches terms that no
+vocabulary holds. Which words may not form such an item is data (rules.yaml: item_stop_words).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mabdata.adr.engine import Doc
+    from mabdata.adr.lexicon import Lexicon
+
+Span = tuple[int, int]  # token indices [i, e)
+
+_CLAUSE_END = frozenset({".", ";", ":", "*", "•", "?", "!"})
+_ITEM_SEP = frozenset({",", "and", "or", "/"})
+_OPEN = {"(": ")", "[": "]"}
+
+
+def _clauses(doc: Doc) -> Iterator[Span]:
+    """Token ranges between sentence-level punctuation, blank lines and bullets."""
+    lo = 0
+    n = len(doc.keys)
+    for k in range(n):
+        if _ends_clause(doc, k) or doc.stop[k] == k + 1 and doc.blank_after[k]:
+            end = k if doc.keys[k] in _CLAUSE_END else k + 1
+            if end > lo:
+                yield lo, end
+            lo = k + 1
+    if lo < n:
+        yield lo, n
+
+
+def _ends_clause(doc: Doc, k: int) -> bool:
+    """Sentence punctuation, but not the point of "5.1" or "e.g."."""
+    if doc.keys[k] not in _CLAUSE_END:
+        return False
+    end = doc.toks[k].end
+    return end >= len(doc.text) or not doc.text[end].isalnum()
+
+
+def _close(doc: Doc, k: int, hi: int) -> int:
+    """Index of the bracket closing keys[k] within hi, or -1."""
+    want, depth = _OPEN[doc.keys[k]], 0
+    for j in range(k, hi):
+        if doc.keys[j] == doc.keys[k]:
+            depth += 1
+        elif doc.keys[j] == want:
+            depth -= 1
+            if depth == 0:
+                return j
+    return -1
+
+
+def _items(doc: Doc, lo: int, hi: int) -> list[Span]:
+    """Runs of words between list separators; bracketed numbers and cross-references are skipped."""
+    out: list[Span] = []
+    cur = lo
+    k = lo
+    while k < hi:
+        key = doc.keys[k]
+        if key in _OPEN:
+            j = _close(doc, k, hi)
+            inner = doc.keys[k + 1 : j] if j > 0 else []
+            # numbers, counts and cross-references in brackets ("(4%)", "(N=564)", "[see ...]") are no list items
+            if j > 0 and (any(w[:1].isdigit() for w in inner) or (inner and inner[0] == "see")):
+                if k > cur:
+                    out.append((cur, k))
+                cur = k = j + 1
+                continue
+            if k > cur:
+                out.append((cur, k))
+            cur = k + 1
+        elif key in _ITEM_SEP or key in _OPEN.values() or doc.stop[k] == k + 1 and k + 1 < hi:
+            end = k if (key in _ITEM_SEP or key in _OPEN.values()) else k + 1
+            if end > cur:
+                out.append((cur, end))
+            cur = k + 1
+        k += 1
+    if hi > cur:
+        out.append((cur, hi))
+    return out
+
+
+def _shape_ok(doc: Doc, lex: Lexicon, i: int, e: int) -> Span | None:
+    """The item as a reaction phrase (leading severity words dropped), or None if it cannot be one."""
+    r = lex.rules
+    lead = set(r["severity_words"])
+    while i < e and doc.keys[i] in lead:
+        i += 1
+    n = e - i
+    if n < 1 or n > r["list_items"]["max_words"]:
+        return None
+    if n == 1 and doc.keys[i].endswith(tuple(r["coordination"]["adjective_suffixes"])):
+        return None  # a lone adjective is a modifier of a neighbouring item ("bacterial, viral ... infections")
+    stop = lex.item_stop
+    inner_ok = {"of", "in", "the", "to", "with"}
+    for k in range(i, e):
+        w = doc.keys[k]
+        if not w.isalpha() or len(w) < 2 and n == 1:
+            return None
+        if w in stop and not (i < k < e - 1 and w in inner_ok):
+            return None
+        raw = doc.text[doc.toks[k].start : doc.toks[k].end]
+        if len(raw) >= 4 and raw.isupper():
+            return None  # a brand name, or a heading in capitals
+    return i, e
+
+
+def propagate(doc: Doc, lex: Lexicon, known: list[Span], blocked: list[Span]) -> list[Span]:
+    """New reaction spans: items of enumerations and table columns whose other items are mostly known reactions.
+
+    blocked spans (stop phrases, excluded mentions) are neither known nor candidates.
+    """
+    known_end = {e: i for i, e in known}
+    known = known + blocked
+    cfg = lex.rules["list_items"]
+    found: list[Span] = []
+    for lo, hi in _clauses(doc):
+        items = _items(doc, lo, hi)
+        if len(items) < 3:
+            continue
+        n_known = 0
+        unknown: list[Span] = []
+        for i, e in items:
+            if e in known_end and known_end[e] >= i:
+                n_known += 1
+            elif any(i <= be - 1 and bi < e for bi, be in blocked):
+                continue
+            elif (span := _shape_ok(doc, lex, i, e)) is not None and not any(i <= ke - 1 and ki < e for ki, ke in known):
+                unknown.append(span)
+        if n_known >= cfg["min_known"] and n_known >= cfg["known_ratio"] * len(unknown):
+            found.extend(unknown)
+    found.extend(_table_rows(doc, lex, known_end, known))
+    return found
+
+
+def _table_rows(doc: Doc, lex: Lexicon, known_end: dict[int, int], known: list[Span]) -> list[Span]:
+    """Row heads (first cell of a line followed by numbers) in blocks where most row heads are known reactions."""
+    cfg = lex.rules["table_rows"]
+    rows: list[tuple[Span, bool]] = []
+    blocks: list[list[tuple[Span, bool]]] = [rows]
+    n = len(doc.keys)
+    k = 0
+    while k < n:
+        if not doc.line_start[k]:
+            k += 1
+            continue
+        e = doc.stop[k]
+        # the rest of the line must hold numbers (the table's values)
+        j = e
+        has_num = False
+        while j < n and not doc.line_start[j]:
+            if doc.keys[j][:1].isdigit():
+                has_num = True
+                break
+            j += 1
+        if has_num:
+            rows.append(((k, e), e in known_end and known_end[e] == k))
+        elif e - k > cfg["max_gap_words"]:
+            rows = []
+            blocks.append(rows)
+        k = e
+    out: list[Span] = []
+    for block in blocks:
+        n_known = sum(1 for _, kn in block if kn)
+        if n_known < cfg["min_known"] or n_known < cfg["known_ratio"] * len(block):
+            continue
+        for (i, e), kn in block:
+            if not kn and (span := _shape_ok(doc, lex, i, e)) is not None:
+                if not any(span[0] < ke and ki < span[1] for ki, ke in known):
+                    out.append(span)
+    return out

@@ -1,0 +1,53 @@
+"""Tokens with offsets and the normalized keys that the lexicon is matched on.
+
+Matching is done on keys, output is always the verbatim text span, because the TAC measure
+compares the lowercased label text, not a normalized form.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+# Words (letters/digits, with an inner apostrophe as in "Hodgkin's") or single punctuation marks.
+_TOKEN = re.compile(r"[^\W_]+|[^\w\s]|_")
+# British spellings that labels and CTCAE mix freely: haemorrhage/hemorrhage, oedema/edema.
+_BRITISH = (("aemia", "emia"), ("haem", "hem"), ("oedema", "edema"), ("aesthe", "esthe"), ("oea", "ea"), ("paed", "ped"))
+# Hyphens and slashes join words the same way a space does ("infusion-related" == "infusion related").
+JOINERS = frozenset({"-", "–", "‐"})
+
+
+class Token(NamedTuple):
+    start: int
+    end: int
+    key: str  # normalized form ("" for a joiner, which matching skips)
+
+
+def singular(word: str) -> str:
+    """A crude singular, good enough to make "infections" meet "infection" on both sides of a match."""
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "xes", "ches", "shes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is", "ys", "as")):
+        return word[:-1]
+    return word
+
+
+def norm_word(word: str) -> str:
+    w = word.lower()
+    if "ae" in w or "oe" in w:
+        for a, b in _BRITISH:
+            w = w.replace(a, b)
+    return singular(w)
+
+
+def tokenize(text: str) -> list[Token]:
+    return [Token(m.start(), m.end(), "" if m.group() in JOINERS else norm_word(m.group())) for m in _TOKEN.finditer(text)]
+
+
+def key_of(phrase: str) -> tuple[str, ...]:
+    """The match key of a lexicon phrase: its normalized tokens, joiners dropped."""
+    return tuple(t.key for t in tokenize(phrase) if t.key)
