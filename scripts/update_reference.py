@@ -111,7 +111,19 @@ def subset_doid(vocab: Path, ids: set[str]) -> None:
         terms = parse_obo(fh.read())
     out = io.StringIO()
     writer = csv.writer(out, delimiter="\t", lineterminator="\n")
-    writer.writerow(["doid", "name", "synonyms", "mesh_ids", "ncit_ids", "is_a"])
+    writer.writerow(["doid", "name", "synonyms", "mesh_ids", "ncit_ids", "is_a", "ancestors"])
+    parents = {t["id"][0]: [v.split(" ! ")[0] for v in t.get("is_a", [])] for t in terms}
+
+    def ancestors(doid: str) -> list[str]:
+        seen: set[str] = set()
+        todo = list(parents.get(doid, []))
+        while todo:
+            p = todo.pop()
+            if p not in seen:
+                seen.add(p)
+                todo += parents.get(p, [])
+        return sorted(seen, key=lambda d: int(d.split(":")[1]))
+
     found = set()
     for term in sorted(terms, key=lambda t: int(t["id"][0].split(":")[1])):
         doid = term["id"][0]
@@ -128,6 +140,7 @@ def subset_doid(vocab: Path, ids: set[str]) -> None:
                 ";".join(x for x in xrefs if x.startswith("MESH:")),
                 ";".join(x for x in xrefs if x.startswith("NCI:")),
                 ";".join(v.split(" ! ")[0] for v in term.get("is_a", [])),
+                ";".join(ancestors(doid)),
             ]
         )
     if ids - found:  # the build names the claim that uses it
@@ -137,7 +150,7 @@ def subset_doid(vocab: Path, ids: set[str]) -> None:
         vocab,
         "disease_ontology",
         "non-obsolete [Term] stanzas of doid.obo.gz whose id is a curated condition; "
-        "columns id, name, synonym texts, MESH/NCI xrefs, is_a.",
+        "columns id, name, synonym texts, MESH/NCI xrefs, is_a, and all ancestors (transitive is_a).",
     )
 
 

@@ -21,6 +21,19 @@ def test_vocabulary_columns_are_categoricals_with_the_full_list():
     assert list(df["status"].cat.categories) == list(schemas.vocabulary("indication_status").terms)
 
 
+def test_claims_with_their_quotes_in_one_call():
+    regimens = mabdata.load("regimens", evidence=True)
+    claims = mabdata.load("regimens")
+    ev = mabdata.load("evidence")
+    assert len(regimens) == (ev["claim_table"] == "regimens").sum()
+    assert set(regimens["regimen_id"]) == set(claims["regimen_id"])
+    assert {"evidence_id", "evidence_quote", "evidence_source_id", "evidence_support"} <= set(regimens.columns)
+    steps = mabdata.load("dosing_steps", evidence=True)  # a child table gets its parent's quotes
+    assert steps["evidence_quote"].notna().all()
+    with pytest.raises(ValueError, match="claim table"):
+        mabdata.load("drugs", evidence=True)
+
+
 def test_load_validate_and_api():
     assert mabdata.tables()[0] == "sources" and "trial_results" in mabdata.tables()
     df = mabdata.load("trial_results", validate=True)

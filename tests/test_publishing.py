@@ -56,8 +56,8 @@ def test_sqlite_export_keys_and_counts(tmp_path):
     with pytest.raises(sqlite3.IntegrityError):
         con.execute("PRAGMA foreign_keys = ON")
         con.execute(
-            "INSERT INTO drug_names (drug_name_id, drug_id, name, name_type, in_reference, source_id, quote, "
-            "quote_start, quote_end) VALUES ('x', 'nodrug', 'n', 'inn', 1, '000_ce48de2c0629de8e', 'q', 0, 1)"
+            "INSERT INTO drug_names (name_id, drug_id, name, name_type, in_reference, support) "
+            "VALUES ('x', 'nodrug', 'n', 'inn', 1, 'stated')"
         )
     meta = json.loads((tmp_path / "metadata.json").read_text())
     assert set(meta["databases"]["mabdata"]["tables"]) == set(schemas.table_names())
@@ -69,7 +69,7 @@ def test_croissant_validates_with_mlcroissant(tmp_path):
     dataset = mlc.Dataset(jsonld=str(path))
     assert [r.name for r in dataset.metadata.record_sets] == schemas.table_names()
     records = list(dataset.records("drugs"))
-    assert len(records) == 4
+    assert len(records) == len(pd.read_csv(PKG / "data" / "drugs.csv"))
     result = subprocess.run(
         [sys.executable, "-m", "mlcroissant", "validate", "--jsonld", str(PKG / "croissant.json")], capture_output=True, text=True
     )
@@ -87,6 +87,39 @@ def test_dataset_card_front_matter():
     assert [c["config_name"] for c in front["configs"]] == schemas.table_names()
     for c in front["configs"]:
         assert (PKG / c["data_files"][0]["path"]).is_file()
+    rows = sum(len(pd.read_csv(PKG / "data" / f"{t}.csv", dtype=str)) for t in schemas.table_names())
+    assert front["size_categories"] == [export._size_category(rows)]
+    assert front["task_categories"]
+    info = {c["config_name"]: c["features"] for c in front["dataset_info"]}
+    status = next(f for f in info["indications"] if f["name"] == "status")
+    assert list(status["dtype"]["class_label"]["names"].values()) == list(schemas.vocabulary("indication_status").terms)
+    assert next(f for f in info["indications"] if f["name"] == "drug_id")["dtype"] == "string"
+    assert "```bibtex\n@misc{mabdata2026," in text
+
+
+def test_classlabel_features_load_with_hf_datasets(tmp_path):
+    datasets = pytest.importorskip("datasets")
+    front = yaml.safe_load((PKG / "README.md").read_text(encoding="utf-8").split("---\n")[1])
+    info = {c["config_name"]: c["features"] for c in front["dataset_info"]}
+    features = datasets.Features.from_dict({f["name"]: _hf_feature(f["dtype"]) for f in info["indications"]})
+    ds = datasets.Dataset.from_parquet(str(PKG / "data" / "indications.parquet"), features=features)
+    assert ds.features["status"].names == list(schemas.vocabulary("indication_status").terms)
+    assert ds.features["status"].int2str(ds[0]["status"]) == pd.read_parquet(PKG / "data" / "indications.parquet")["status"][0]
+
+
+def _hf_feature(dtype):
+    if isinstance(dtype, dict):
+        return {"_type": "ClassLabel", "names": list(dtype["class_label"]["names"].values())}
+    return {"_type": "Value", "dtype": dtype}
+
+
+def test_citation_metadata():
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text())
+    assert cff["repository-code"].startswith("https://") and cff["url"].startswith("https://")
+    bib = (ROOT / "CITATION.bib").read_text()
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert bib.startswith("@misc{mabdata2026,") and f"version = {{{version}}}" in bib and cff["url"] in bib
+    assert bib.strip() == export.bibtex(version)
 
 
 def test_version_is_the_same_everywhere():

@@ -47,10 +47,10 @@ def errors_of(pkg: Path) -> list[dict]:
 
 
 def test_changed_quote_is_located(package_copy):
-    replace_in(package_copy / "data" / "trial_results.csv", "of 15.4%", "of 15.5%")
+    replace_in(package_copy / "data" / "evidence.csv", "of 15.4%", "of 15.5%")
     errors = errors_of(package_copy)
     prov = [e for e in errors if e["check"] == "provenance"]
-    assert prov and prov[0]["table"] == "trial_results" and prov[0]["field"] == "quote" and prov[0]["row"] >= 1
+    assert prov and prov[0]["table"] == "evidence" and prov[0]["field"] == "quote" and prov[0]["row"] >= 1
     assert any(e["check"] == "hash" for e in errors)  # and the descriptor no longer matches the file
     assert any(e["check"] == "parity" for e in errors)  # nor does the Parquet copy
 
@@ -58,18 +58,19 @@ def test_changed_quote_is_located(package_copy):
 def test_changed_seed_byte_fails(package_copy):
     replace_in(package_copy / "sources" / "002_f633e4ad168ed7ca.txt", "15.4%", "15.5%")
     errors = errors_of(package_copy)
-    assert any(e["check"] == "source" and e["field"] == "sha256" and e["row"] == 3 for e in errors)
+    row = 1 + sorted(p.stem for p in (package_copy / "sources").glob("*.txt")).index("002_f633e4ad168ed7ca")
+    assert any(e["check"] == "source" and e["field"] == "sha256" and e["row"] == row for e in errors)
     assert any(e["check"] == "provenance" for e in errors)
 
 
 @pytest.mark.parametrize("fmt", ["text"])
 def test_text_report_is_one_line_per_error(package_copy, fmt):
-    replace_in(package_copy / "data" / "drugs.csv", "humanized,targeted drug", "humanised,targeted drug")
+    replace_in(package_copy / "data" / "indications.csv", ",second-line,", ",second-lin,")
     result = cli(str(package_copy))
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    assert "drugs row 3 field sequence_source: 'humanised' is not a sequence_source term" in result.stderr
-    assert "closest: humanized" in result.stderr
+    assert "field line_of_therapy: 'second-lin' is not a line_of_therapy term" in result.stderr
+    assert "closest: second-line" in result.stderr
 
 
 def test_missing_package_is_a_usage_error(tmp_path):

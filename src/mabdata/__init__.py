@@ -3,6 +3,7 @@
 import mabdata
 mabdata.tables()            # table names
 mabdata.load("drugs")       # DataFrame with the declared dtypes
+mabdata.load("indications", evidence=True)  # each claim with each of its quotes
 mabdata.load_all()          # {name: DataFrame}
 mabdata.schema("drugs")     # Pandera DataFrameSchema
 mabdata.package()           # the Frictionless descriptor as a dict
@@ -41,9 +42,19 @@ def tables() -> list[str]:
 
 
 def load(
-    name: str, format: Literal["parquet", "csv"] = "parquet", validate: bool = False, path: str | Path | None = None
+    name: str,
+    format: Literal["parquet", "csv"] = "parquet",
+    validate: bool = False,
+    path: str | Path | None = None,
+    evidence: bool = False,
 ) -> pd.DataFrame:
-    """One table with its declared dtypes (identical whichever format is read)."""
+    """One table with its declared dtypes (identical whichever format is read).
+
+    With evidence=True (claim tables and dosing_steps), one row per claim and supporting quote:
+    the claim's columns, then evidence_id and the evidence columns prefixed `evidence_` (quote, source_id,
+    section, offsets, support, inferred_fields, curation_note)."""
+    if evidence:
+        return _with_evidence(name, format, validate, path)
     import pandas as pd
 
     from mabdata import schemas as _schema
@@ -66,6 +77,22 @@ def load(
     if validate:
         _schema.pandera_schema(name).validate(df, lazy=True)
     return df
+
+
+def _with_evidence(name: str, format: Literal["parquet", "csv"], validate: bool, path: str | Path | None) -> pd.DataFrame:
+    from mabdata import schemas as _schema
+
+    kind = _schema.kind(name) if name in _schema.table_names() else None
+    if kind not in ("claim", "child"):
+        raise ValueError(f"evidence=True needs a claim table (or dosing_steps), not {name!r}")
+    claims = load(name, format=format, validate=validate, path=path)
+    owner = _schema.table(name)["mabdata:parent"] if kind == "child" else name
+    key = _schema.primary_key(owner)[0]
+    ev = load("evidence", format=format, validate=validate, path=path)
+    ev = ev[ev["claim_table"] == owner].drop(columns=["claim_table"])
+    ev = ev.rename(columns={c: f"evidence_{c}" for c in ev.columns if c not in ("claim_id", "evidence_id")})
+    out = claims.merge(ev, left_on=key, right_on="claim_id", how="left", validate="many_to_many")
+    return out.drop(columns=["claim_id"]).reset_index(drop=True)
 
 
 def load_all(format: Literal["parquet", "csv"] = "parquet", path: str | Path | None = None) -> dict[str, pd.DataFrame]:

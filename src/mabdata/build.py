@@ -24,6 +24,7 @@ import pandas as pd
 
 from mabdata import curation, keys, labels, reference, rules
 from mabdata import schemas as schema
+from mabdata.corroborate import corroborate
 from mabdata.errors import MabdataError, Problem
 
 SOURCE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -55,6 +56,30 @@ class Instance:
     steps: list[dict[str, Any]] = field(default_factory=list)
     parent: Instance | None = None
     claim_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a published row was written: its curation file, claim, and the lines of its keys."""
+
+    path: Path
+    claim: curation.Claim
+    table: str | None = None  # a child row's table (dosing_steps), else the claim's
+    row: int | None = None  # a child row's position within its claim
+    lines: dict[str, int] | None = None  # a child row's or evidence item's key lines ("" = its first line)
+
+    def problem(self, p: Problem) -> Problem:
+        lines = self.lines or {}
+        line = lines.get(p.field or "", lines.get("")) if lines else None
+        return Problem(
+            p.check,
+            p.message,
+            file=str(self.path),
+            table=self.table or self.claim.table,
+            row=self.row or self.claim.index,
+            field=p.field,
+            line=line or self.claim.line_of(p.field),
+        )
 
 
 class _Collector:
@@ -334,7 +359,7 @@ def _instance(doc: Document, claim: curation.Claim, path: Path, out: _Collector)
     steps = []
     for child in schema.child_tables(claim.table):
         for k, (row, lines) in enumerate(zip(claim.children[child], claim.child_lines[child], strict=True), start=1):
-            row = {**row, "step": k}
+            row = {**row, "step": k, "_lines": lines}
             _normalise(child, row, path, claim, out, lines)
             steps.append(row)
     allowed = (
@@ -399,11 +424,11 @@ def _claim_rows(groups: dict[str, dict[str, list[Instance]]], origin: dict, out:
             first = same[0]
             row = {**first.values, pk: cid}
             rows[table].append(row)
-            origin[(table, cid)] = (first.path, first.claim)
+            origin[(table, cid)] = Origin(first.path, first.claim)
             for child in schema.child_tables(table):
                 for step in first.steps:
                     rows[child].append({**step, schema.primary_key(child)[0]: cid})
-                    origin[(child, (cid, step["step"]))] = (first.path, first.claim)
+                    origin[(child, (cid, step["step"]))] = Origin(first.path, first.claim, child, step["step"], step["_lines"])
             for inst in same:
                 for ev in inst.evidence:
                     eid = keys.evidence_id(table, cid, ev["source_id"], ev["quote_start"], ev["quote_end"])
@@ -415,7 +440,7 @@ def _claim_rows(groups: dict[str, dict[str, list[Instance]]], origin: dict, out:
                     erow = {**ev, "evidence_id": eid, "claim_table": table, "claim_id": cid}
                     seen_evidence[eid] = erow
                     rows["evidence"].append(erow)
-                    origin[("evidence", eid)] = (inst.path, inst.claim, ev["line"])
+                    origin[("evidence", eid)] = Origin(inst.path, inst.claim, lines={"": ev["line"]})
     for erow in rows["evidence"]:
         order = [f["name"] for f in schema.fields(erow["claim_table"])]
         inferred = sorted(set(erow.pop("inferred")), key=lambda n: order.index(n) if n in order else len(order))
@@ -460,14 +485,8 @@ def _derive(root: Path, rows: dict[str, list[dict[str, Any]]], origin: dict, out
             }
         )
         if ref and ref.unii_conflict:
-            path, claim = _first_origin(origin, rows, drug_id)
-            out.at(
-                "reference",
-                f"DrugBank UNII {ref.unii} of {drug_id} differs from the FDA UNII file ({ref.unii_conflict})",
-                path,
-                claim,
-                "drug_id",
-            )
+            msg = f"DrugBank UNII {ref.unii} of {drug_id} differs from the FDA UNII file ({ref.unii_conflict})"
+            out.problems.append(_first_origin(origin, rows, drug_id).problem(Problem("reference", msg, field="drug_id")))
 
     for r in rows["drug_names"]:
         ref = refs.get(r["drug_id"])
@@ -484,15 +503,10 @@ def _derive(root: Path, rows: dict[str, list[dict[str, Any]]], origin: dict, out
     for target_id in sorted({r["target_id"] for r in rows["drug_targets"]}):
         gene = genes.get(target_id)
         if gene is None:
-            path, claim = origin[
-                ("drug_targets", next(r for r in rows["drug_targets"] if r["target_id"] == target_id)["drug_target_id"])
-            ]
-            out.at(
-                "reference",
-                f"{target_id!r} is not an HGNC symbol in reference/hgnc (run scripts/update_reference.py)",
-                path,
-                claim,
-                "target_id",
+            first = next(r for r in rows["drug_targets"] if r["target_id"] == target_id)
+            msg = f"{target_id!r} is not an HGNC symbol in reference/hgnc (run scripts/update_reference.py)"
+            out.problems.append(
+                origin[("drug_targets", first["drug_target_id"])].problem(Problem("reference", msg, field="target_id"))
             )
             continue
         rows["targets"].append(
@@ -509,21 +523,21 @@ def _derive(root: Path, rows: dict[str, list[dict[str, Any]]], origin: dict, out
     for condition_id, where in sorted(mentions.items()):
         disease = diseases.get(condition_id)
         if disease is None:
-            path, claim = origin[where]
-            out.at(
-                "reference",
-                f"{condition_id!r} is not a Disease Ontology id in reference/disease_ontology (run scripts/update_reference.py)",
-                path,
-                claim,
-                "condition_id",
-            )
+            msg = f"{condition_id!r} is not a Disease Ontology id in reference/disease_ontology (run scripts/update_reference.py)"
+            out.problems.append(origin[where].problem(Problem("reference", msg, field="condition_id")))
             continue
         rows["conditions"].append(
-            {"condition_id": disease.doid, "name": disease.name, "mesh_ids": disease.mesh_ids, "ncit_ids": disease.ncit_ids}
+            {
+                "condition_id": disease.doid,
+                "name": disease.name,
+                "mesh_ids": disease.mesh_ids,
+                "ncit_ids": disease.ncit_ids,
+                "ancestor_ids": ";".join(sorted(disease.ancestors, key=lambda d: int(d.split(":")[1]))) or None,
+            }
         )
 
 
-def _first_origin(origin: dict, rows: dict, drug_id: str) -> tuple[Path, curation.Claim]:
+def _first_origin(origin: dict, rows: dict, drug_id: str) -> Origin:
     for table in schema.claim_tables():
         pk = schema.primary_key(table)[0]
         for r in rows[table]:
@@ -611,9 +625,13 @@ def build_tables(root: Path, only: set[str] | None = None) -> tuple[dict[str, pd
 
     tables = {}
     for name in schema.table_names():
+        if schema.kind(name) == "derived":
+            continue
         cols = schema.field_names(name)
         df = pd.DataFrame([{c: r.get(c) for c in cols} for r in rows[name]], columns=cols)
         tables[name] = schema.cast(df, name).sort_values(schema.primary_key(name), kind="stable").reset_index(drop=True)
+    tables["corroborations"] = corroborate(tables)
+    tables = {name: tables[name] for name in schema.table_names()}
     texts = {d.source_id: d.text for d in documents}
     for p in rules.all_rules(tables, texts):
         if only is None or p.check != "non-empty":
@@ -633,19 +651,7 @@ def _locate(p: Problem, tables: dict[str, pd.DataFrame], origin: dict) -> Proble
     if p.table == "dosing_steps":
         key = (key[0], int(key[1]))
     found = origin.get((p.table, key))
-    if found is None:
-        return p
-    path, claim, *line = found
-    fld = p.field
-    return Problem(
-        p.check,
-        p.message,
-        file=str(path),
-        table=claim.table,
-        row=claim.index,
-        field=fld,
-        line=line[0] if line else claim.line_of(fld),
-    )
+    return p if found is None else found.problem(p)
 
 
 def _relative(problems: list[Problem], root: Path) -> list[Problem]:

@@ -110,7 +110,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         from mabdata.site import export_site
 
         counts = export_site(pkg, out)
-        print(f"wrote {out / 'index.html'}: {counts['facts']} fact rows, {counts['distinct_spans']} distinct highlighted spans")
+        print(
+            f"wrote {out / 'index.html'}: {counts['claims']} claims, {counts['quotes']} quotes "
+            f"({counts['distinct_spans']} distinct spans) on {counts['pages']} source pages"
+        )
         return 0
     if args.format == "sqlite":
         written = [export.export_sqlite(pkg, out), out / "metadata.json"]

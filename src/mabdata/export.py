@@ -228,21 +228,64 @@ def export_croissant(pkg: Path, out_dir: Path) -> Path:
 # ---- Hugging Face dataset card ---------------------------------------------------------------
 
 
-def dataset_card(desc: dict[str, Any]) -> str:
-    """datapackage/README.md: YAML front matter (license, configs per table) and the data dictionary."""
+def bibtex(version: str) -> str:
+    """The dataset's BibTeX entry (key mabdata<year>), from schema/package.yaml."""
+    meta = schema.package_meta()
+    year = str(meta["released"])[:4]
+    return (
+        f"@misc{{mabdata{year},\n"
+        f"  title = {{{{{meta['title'].replace(' - ', ': ', 1)}}}}},\n"
+        "  author = {{mabdata contributors}},\n"
+        f"  year = {{{year}}},\n"
+        f"  version = {{{version}}},\n"
+        f"  url = {{{meta['homepage']}}},\n"
+        f"  note = {{Data licensed {meta['licenses'][0]['name']}}}\n"
+        "}"
+    )
+
+
+def _size_category(rows: int) -> str:
+    for limit, label in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M")):
+        if rows < limit:
+            return label
+    return "1M<n<10M"
+
+
+def _features(name: str) -> list[dict[str, Any]]:
+    """Hugging Face `datasets` features: vocabulary columns as ClassLabel with the closed list."""
+    hf_types = {"string": "string", "integer": "int64", "number": "float64", "boolean": "bool", "date": "date32"}
+    out = []
+    for f in schema.fields(name):
+        vocab = schema.vocab_of(f)
+        if vocab:
+            names = {str(i): t for i, t in enumerate(schema.vocabulary(vocab).terms)}
+            out.append({"name": f["name"], "dtype": {"class_label": {"names": names}}})
+        else:
+            out.append({"name": f["name"], "dtype": hf_types[f["type"]]})
+    return out
+
+
+def dataset_card(desc: dict[str, Any], rows: dict[str, int] | None = None) -> str:
+    """datapackage/README.md: YAML front matter (license, size and task categories, configs and
+    ClassLabel features per table), the counts, a BibTeX block and the data dictionary."""
     import yaml
 
     meta = schema.package_meta()
+    rows = rows or {}
     front = {
         "license": meta["hf_license"],
         "pretty_name": desc["title"],
         "tags": list(desc.get("keywords", [])),
         "language": ["en"],
+        "size_categories": [_size_category(sum(rows.values()))],
+        "task_categories": list(meta.get("hf_task_categories", [])),
         "configs": [
             {"config_name": name, "data_files": [{"split": "train", "path": f"data/{name}.parquet"}]}
             for name in schema.table_names()
         ],
+        "dataset_info": [{"config_name": name, "features": _features(name)} for name in schema.table_names()],
     }
+    counts = ["| table | rows |", "|---|---|", *(f"| `{t}` | {rows.get(t, 0)} |" for t in schema.table_names())]
     body = [
         f"# {desc['title']}",
         "",
@@ -250,10 +293,16 @@ def dataset_card(desc: dict[str, Any]) -> str:
         "",
         f"Version {desc['version']}. Cite as: {meta['cite_as']}",
         "",
+        "```bibtex",
+        bibtex(desc["version"]),
+        "```",
+        "",
         "Each table is `data/<table>.csv` and `data/<table>.parquet`; `datapackage.json` is the",
-        "Frictionless descriptor and `croissant.json` the Croissant description. The source documents",
-        "are under `sources/`, so every row's `quote` can be checked against",
-        "`sources/<source_id>.txt[quote_start:quote_end]`.",
+        "Frictionless descriptor and `croissant.json` the Croissant description. One row of a claim",
+        "table is one claim; each sentence that supports it is a row of `evidence`, whose `quote` is",
+        "`sources/<source_id>.txt[quote_start:quote_end]` (the source texts ship in `sources/`).",
+        "",
+        *counts,
         "",
         "## Data dictionary",
         "",

@@ -156,7 +156,8 @@ def write_package(tables: dict[str, Any], texts: dict[str, bytes], out_dir: Path
         (out_dir / rel).write_bytes(texts[source_id])
     desc = descriptor(out_dir, tables, version)
     (out_dir / "datapackage.json").write_bytes((json.dumps(desc, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
-    (out_dir / "README.md").write_bytes(export.dataset_card(desc).encode("utf-8"))
+    rows = {name: len(df) for name, df in tables.items()}
+    (out_dir / "README.md").write_bytes(export.dataset_card(desc, rows).encode("utf-8"))
     croissant = json.dumps(export.croissant(out_dir), indent=2, ensure_ascii=False) + "\n"
     (out_dir / "croissant.json").write_bytes(croissant.encode("utf-8"))
 
@@ -201,7 +202,7 @@ def build(root: Path, check: bool = False, _after_write: Any = None) -> list[str
         problems = validate.validate_package(out_dir)
         if problems:
             raise MabdataError(problems)
-        readme = docs.update_readme(root)
+        readme = docs.update_readme(root, tables)
         if check:
             stale = _same_package(out_dir, target)
             return stale + (["README.md (data dictionary)"] if readme != (root / "README.md").read_bytes() else [])

@@ -50,6 +50,7 @@ class Disease:
     name: str
     mesh_ids: str | None
     ncit_ids: str | None
+    ancestors: frozenset[str]  # every broader Disease Ontology term (transitive is_a)
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,9 @@ def genes(root: Path | None = None) -> dict[str, Gene]:
 @cache
 def diseases(root: Path | None = None) -> dict[str, Disease]:
     return {
-        r["doid"]: Disease(r["doid"], r["name"], r["mesh_ids"] or None, r["ncit_ids"] or None)
+        r["doid"]: Disease(
+            r["doid"], r["name"], r["mesh_ids"] or None, r["ncit_ids"] or None, frozenset(filter(None, r["ancestors"].split(";")))
+        )
         for r in _rows(reference_dir(root) / "disease_ontology" / "doid_subset.tsv", "\t")
     }
 

@@ -197,7 +197,9 @@ def _table_specific(name: str, df: pd.DataFrame) -> Iterator[Problem]:
 
 
 _WORD = re.compile(r"[a-z0-9]+")
-_STOP = {"and", "or", "of", "the", "a", "an", "in", "with", "to", "other", "specify", "disorders", "disorder", "dysfunction", "count", "tract", "s"}
+# Words that do not qualify an event ("Platelet count decreased" = "decreased platelets").
+_STOP = {"and", "or", "of", "the", "a", "an", "in", "with", "to", "other", "specify", "disorders", "disorder"}
+_STOP |= {"dysfunction", "count", "tract", "s"}
 
 
 def _tokens(text: str) -> frozenset[str]:
@@ -328,9 +330,14 @@ def stated_text_rules(tables: dict[str, pd.DataFrame]) -> Iterator[Problem]:
                 mask = np.ones(len(frame), dtype=bool)
                 mask[frame.index.get_indexer(ok.index[ok.to_numpy()])] = False
                 mask &= frame[col].notna().to_numpy()
-                yield from _problems(part, col, "stated-text", mask,
-                                     "the stated text occurs in none of the claim's quotes (copy it verbatim, or list "
-                                     "the field under a quote's 'inferred')")
+                yield from _problems(
+                    part,
+                    col,
+                    "stated-text",
+                    mask,
+                    "the stated text occurs in none of the claim's quotes (copy it verbatim, or list "
+                    "the field under a quote's 'inferred')",
+                )
         for f in schema.fields(table):
             surface = schema.surface_of(f)
             if not surface:
@@ -339,8 +346,13 @@ def stated_text_rules(tables: dict[str, pd.DataFrame]) -> Iterator[Problem]:
             ids = set(df.loc[(df[col].notna() & df[surface].isna()).to_numpy(), key].astype(object))
             need = quotes[quotes["claim_id"].isin(ids)]
             for ev_row in need.loc[[col not in xs for xs in need["inferred"]], "_ev_row"]:
-                yield Problem("inferred", f"no quote of the claim names its {col} ({surface} is empty): list {col} "
-                              "under this quote's 'inferred'", table="evidence", row=int(ev_row), field="quote")
+                yield Problem(
+                    "inferred",
+                    f"no quote of the claim names its {col} ({surface} is empty): list {col} under this quote's 'inferred'",
+                    table="evidence",
+                    row=int(ev_row),
+                    field="quote",
+                )
 
 
 def key_rules(tables: dict[str, pd.DataFrame]) -> Iterator[Problem]:
@@ -464,9 +476,39 @@ def drug_rules(tables: dict[str, pd.DataFrame]) -> Iterator[Problem]:
         yield from _problems("trial_results", "drug_id", "foreign-key", mask, "drug_id differs from the study's drug_id")
 
 
+def derived_rules(tables: dict[str, pd.DataFrame]) -> Iterator[Problem]:
+    """Derived tables equal their recomputation from the claim tables."""
+    from mabdata.corroborate import corroborate
+
+    pub = tables.get("corroborations")
+    needed = {"sources", "evidence", "conditions", "dosing_steps", *schema.claim_tables()}
+    if pub is None or not needed <= set(tables):
+        return
+    try:
+        fresh = corroborate(tables)
+    except (KeyError, TypeError, ValueError) as exc:  # broken inputs are reported by the other rules
+        yield Problem("derived", f"cannot recompute ({type(exc).__name__}: {exc})", table="corroborations")
+        return
+    mine = pub.astype(object).where(pub.notna(), None).to_dict("records")
+    want = {(r["claim_table"], r["claim_id"]): r for r in fresh.astype(object).where(fresh.notna(), None).to_dict("records")}
+    for i, r in enumerate(mine, start=1):
+        exp = want.pop((r["claim_table"], r["claim_id"]), None)
+        if exp is None:
+            yield Problem(
+                "derived", "no web-monograph claim to corroborate here", table="corroborations", row=i, field="claim_id"
+            )
+            continue
+        for col, v in exp.items():
+            if r[col] != v:
+                yield Problem("derived", f"recomputed value is {v!r}", table="corroborations", row=i, field=col)
+                break
+    for t, cid in want:
+        yield Problem("derived", f"missing corroboration of {t} claim {cid}", table="corroborations")
+
+
 def non_empty_rules(tables: dict[str, pd.DataFrame]) -> Iterator[Problem]:
     for name, df in tables.items():
-        if df.empty and name != "source_sections":  # only labels have sections
+        if df.empty and name not in ("source_sections", "corroborations"):  # only labels give these rows
             yield Problem("non-empty", "table has no rows", table=name)
 
 
@@ -481,5 +523,6 @@ def all_rules(tables: dict[str, pd.DataFrame], texts: dict[str, str]) -> list[Pr
     out += provenance_rules(tables, texts)
     out += section_rules(tables)
     out += drug_rules(tables)
+    out += derived_rules(tables)
     out += non_empty_rules(tables)
     return out

@@ -1,27 +1,30 @@
-"""Context filters: negated, non-drug (history, indication, population) and furniture contexts.
+"""Context filters: negated, non-drug (history, indication, population), advice and furniture contexts.
 
 The cue phrases are data (rules.yaml: context); this module only compiles them and decides
-how much text around a mention they look at.
+how much text around a mention they look at. Cues and clause ends are found once per text
+and looked up by position, so the cost does not grow with the number of mentions.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Any
 
-# A cue may govern a short run of listed items: "history of asthma, COPD, or [X]".
-_LIST_TAIL = r"(?:[\w'/-]+[,]?\s+(?:(?:and|or|and/or)\s+)?){0,%d}$"
-# How far back a cue may stand: the current clause, at most this many characters.
+# How far back a "before" cue may stand (within its clause), and how far a sentence reaches.
 _WINDOW = 90
-_CLAUSE_END = re.compile(r"[.;:!?\n]\s|\n\s*\n|\*|•|\?\s")
+_SENTENCE_REACH = 300
+_CLAUSE_END = re.compile(r"[.;:!?\n]\s|\n\s*\n|\*|•")
+_SENTENCE_END = re.compile(r"\.\s|\n\s*\n|\*|•")
 
 
 @dataclass(frozen=True)
 class Context:
-    before: re.Pattern[str]
-    after: re.Pattern[str]
-    furniture: re.Pattern[str]
+    before: re.Pattern[str]  # a cue ending the clause before a mention ("history of", "no")
+    tail: re.Pattern[str]  # what may stand between that cue and the mention: a few listed words
+    after: re.Pattern[str]  # a word right after a mention ("patients", "trials")
+    furniture: re.Pattern[str]  # whole lines that hold no mentions
     sentence: re.Pattern[str]  # anywhere in the sentence: advice and symptom-watch sentences
 
 
@@ -31,50 +34,71 @@ def _alternation(phrases: list[str]) -> str:
 
 def compile_rules(rules: dict[str, Any]) -> Context:
     c = rules["context"]
-    before = rf"(?:^|\W)(?:{_alternation(c['before'])})\s+" + _LIST_TAIL % c["list_words"]
-    after = rf"^\s*(?:{_alternation(c['after'])})(?:\W|$)"
-    furniture = "|".join(f"(?:{p})" for p in c["furniture_lines"])
-    sentence = rf"\b(?:{_alternation(c['sentence'])})\b"
+    # A cue may govern a short run of listed items: "history of asthma, COPD, or [X]".
+    n = int(c["list_words"])
+    tail = rf"\s+(?:[\w'/-]+,?\s+(?:(?:and|or|and/or)\s+)?){{0,{n}}}"
     return Context(
-        re.compile(before, re.I), re.compile(after, re.I), re.compile(furniture, re.I | re.M), re.compile(sentence, re.I)
+        before=re.compile(rf"(?<!\w)(?:{_alternation(c['before'])})(?=\s)", re.I),
+        tail=re.compile(tail, re.I),
+        after=re.compile(rf"\s*(?:{_alternation(c['after'])})(?:\W|$)", re.I),
+        furniture=re.compile("|".join(f"(?:{p})" for p in c["furniture_lines"]), re.I | re.M),
+        sentence=re.compile(rf"\b(?:{_alternation(c['sentence'])})\b", re.I),
     )
 
 
-def clause_before(text: str, start: int) -> str:
-    left = text[max(0, start - _WINDOW) : start]
-    cut = 0
-    for m in _CLAUSE_END.finditer(left):
-        cut = m.end()
-    return left[cut:]
+class ContextFilter:
+    """The context cues of one text, by position."""
 
+    def __init__(self, text: str, ctx: Context, section: str | None) -> None:
+        self.text = text
+        self.ctx = ctx
+        cues = [(m.end(), m.start()) for m in ctx.before.finditer(text)]
+        self.cue_ends = [e for e, _ in cues]
+        self.cue_starts = [s for _, s in cues]
+        self.clause_ends = [m.end() for m in _CLAUSE_END.finditer(text)]
+        # Outside the adverse-reactions section, sentences that advise or list warning signs
+        # ("advise patients to report dark urine, ...") name symptoms to watch, not reactions.
+        self.advice = [] if section == "adverse reactions" else [m.start() for m in ctx.sentence.finditer(text)]
+        if self.advice:
+            ends = list(_SENTENCE_END.finditer(text))
+            self.sent_starts = [m.start() for m in ends]
+            self.sent_ends = [m.end() for m in ends]
+        self.furniture = [(m.start(), m.end()) for m in ctx.furniture.finditer(text)]
 
-_SENTENCE_END = re.compile(r"\.\s|\n\s*\n|\*|•")
+    def _clause_start(self, start: int) -> int:
+        k = bisect_right(self.clause_ends, start) - 1
+        lo = start - _WINDOW
+        return max(lo, self.clause_ends[k]) if k >= 0 else max(lo, 0)
 
+    def _negated_or_non_drug(self, start: int) -> bool:
+        lo = self._clause_start(start)
+        k = bisect_right(self.cue_ends, start) - 1
+        while k >= 0 and self.cue_starts[k] >= lo:
+            if self.ctx.tail.fullmatch(self.text, self.cue_ends[k], start):
+                return True
+            k -= 1
+        return False
 
-def sentence_of(text: str, start: int, end: int) -> str:
-    """The sentence (or bullet) around a mention, at most 300 characters either side."""
-    left = text[max(0, start - 300) : start]
-    cut = 0
-    for m in _SENTENCE_END.finditer(left):
-        cut = m.end()
-    right = text[end : end + 300]
-    m = _SENTENCE_END.search(right)
-    return left[cut:] + text[start:end] + (right[: m.start()] if m else right)
+    def _in_advice(self, start: int, end: int) -> bool:
+        k = bisect_left(self.advice, start - _SENTENCE_REACH)
+        if k == len(self.advice) or self.advice[k] > end + _SENTENCE_REACH:
+            return False
+        j = bisect_right(self.sent_ends, start) - 1
+        lo = max(start - _SENTENCE_REACH, self.sent_ends[j] if j >= 0 else 0)
+        j = bisect_left(self.sent_starts, end)
+        hi = min(end + _SENTENCE_REACH, self.sent_starts[j] if j < len(self.sent_starts) else len(self.text))
+        k = bisect_left(self.advice, lo)
+        return k < len(self.advice) and self.advice[k] < hi
 
+    def furniture_at(self, pos: int) -> bool:
+        """Inside a furniture line (reporting contact, table caption)."""
+        return any(a <= pos < b for a, b in self.furniture)
 
-def excluded(text: str, start: int, end: int, ctx: Context, section: str | None = None) -> bool:
-    """True when the words just before or after a mention make it no reaction to the drug.
-
-    Outside the adverse-reactions section, sentences that advise or list warning signs
-    ("advise patients to report dark urine, ...") name symptoms to watch, not reactions.
-    """
-    if ctx.before.search(clause_before(text, start)):
-        return True
-    if ctx.after.search(text[end : end + 40]):
-        return True
-    return section != "adverse reactions" and bool(ctx.sentence.search(sentence_of(text, start, end)))
-
-
-def furniture_spans(text: str, ctx: Context) -> list[tuple[int, int]]:
-    """Whole lines that are label furniture (reporting contacts, table captions): nothing in them is a mention."""
-    return [(m.start(), m.end()) for m in ctx.furniture.finditer(text)]
+    def excluded(self, start: int, end: int) -> bool:
+        """True when the words around a mention make it no reaction to the drug (or label furniture)."""
+        return (
+            self.furniture_at(start)
+            or self._negated_or_non_drug(start)
+            or bool(self.ctx.after.match(self.text, end, end + 40))
+            or bool(self.advice and self._in_advice(start, end))
+        )

@@ -27,7 +27,7 @@ _INTRO = frozenset({"include", "including", "includes", "e", "g", "such", "as", 
 
 
 def _word(doc: Doc, k: int) -> str:
-    return doc.text[doc.toks[k].start : doc.toks[k].end].lower()
+    return doc.word(k).lower()
 
 
 def _phrase(doc: Doc, i: int, e: int) -> str:
@@ -72,8 +72,8 @@ def expand(doc: Doc, lex: Lexicon, spans: list[tuple[int, int, str]]) -> tuple[l
     cfg = lex.rules["coordination"]
     generic = set(cfg["generic_heads"])
     site_words = set(cfg["site_words"])
-    known = {(i, e) for i, e, _ in spans}
     starts = {i for i, _, _ in spans}
+    covered = {k for i, e, _ in spans for k in range(i, e)}
     for i, e, kind in spans:
         # 1. head (mod, mod, ...): "Rash (includes generalized, macular)", "injection site reaction (numbness, ...)"
         if e < n and doc.keys[e] == "(":
@@ -88,7 +88,7 @@ def expand(doc: Doc, lex: Lexicon, spans: list[tuple[int, int, str]]) -> tuple[l
                 after < n
                 and doc.keys[after] == ")"
                 and (len(items) >= 2 or intro)
-                and all(doc.text[doc.toks[a].start].islower() for a, _ in items)  # not "(PML)"
+                and all(doc.text[doc.starts[a]].islower() for a, _ in items)  # not "(PML)"
                 and (generic_head or (e - i == 1 and all(b - a == 1 and a not in starts for a, b in items)))
             ):
                 head = _phrase(doc, i, e - 1 if generic_head else e)
@@ -102,12 +102,17 @@ def expand(doc: Doc, lex: Lexicon, spans: list[tuple[int, int, str]]) -> tuple[l
                 pre = [b for b, _ in lex.lab_pre.ends(doc.keys, i, e)]
                 pre_e = max(pre) if pre else i
             if pre_e > i and (kind == "lab_abnormality" or doc.keys[pre_e - 1] in ("of", "the", "in")):
-                items, _ = _conjuncts(doc, e + 1, doc.stop[i], 2)
+                items, _ = _conjuncts(doc, e + 1, doc.stop[i], 4)
                 head = _phrase(doc, i, pre_e)
                 for a, b in items:
-                    term = f"{head} {_phrase(doc, a, b)}"
-                    if lex.analytes.get(doc.keys[a:b]) is not None if kind == "lab_abnormality" else _known_term(lex, term):
-                        out.append((i, b, term, kind))
+                    if a in covered:  # the next mention, not a conjunct: "increased ALT, ALT increased"
+                        break
+                    if kind == "lab_abnormality":  # the conjunct starts with an analyte: "ALT or AST greater than 5 x ULN"
+                        ends = [x for x, _ in lex.analytes.ends(doc.keys, a, b)]
+                        if ends:
+                            out.append((i, ends[-1], f"{head} {_phrase(doc, a, ends[-1])}", kind))
+                    elif _known_term(lex, term := f"{head} {_phrase(doc, a, a + 1)}"):
+                        out.append((i, a + 1, term, kind))
         # 3. modifiers sharing a head: "bacterial, viral, and fungal infections", "muscle or joint aches"
         if e - i == 2 and i >= 2 and doc.keys[i - 1] in _SEP and not _is_adjective(lex, doc.keys[e - 1]):
             head = _phrase(doc, e - 1, e)
@@ -116,7 +121,7 @@ def expand(doc: Doc, lex: Lexicon, spans: list[tuple[int, int, str]]) -> tuple[l
             while k >= 1 and doc.keys[k] in _SEP:
                 while k >= 1 and doc.keys[k] in _SEP:
                     k -= 1
-                if doc.keys[k].isalpha() and k not in starts:
+                if doc.keys[k].isalpha() and k not in covered:
                     mods.append(k)
                     k -= 1
                 else:

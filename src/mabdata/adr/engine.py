@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mabdata.adr.context import excluded, furniture_spans
+from mabdata.adr.context import ContextFilter
 from mabdata.adr.coord import expand
 from mabdata.adr.lexicon import Lexicon, load_lexicon
 from mabdata.adr.lists import propagate
-from mabdata.adr.text import JOINERS, Token, tokenize
+from mabdata.adr.text import JOINERS, TOKEN, norm_word, word_key_cache
 
 
 @dataclass(frozen=True, order=True)
@@ -33,37 +33,55 @@ class Doc:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        toks: list[Token] = []
+        starts: list[int] = []
+        ends: list[int] = []
+        keys: list[str] = []
         joined: list[bool] = []  # token is glued to the previous one by a hyphen ("drug-induced")
         pending_join = False
-        for t in tokenize(text):
-            if not t.key:
-                pending_join = bool(toks) and toks[-1].end == t.start
+        get = word_key_cache().get
+        for m in TOKEN.finditer(text):
+            w = m.group()
+            key = get(w)
+            if key is None:
+                key = norm_word(w)
+            s0 = m.start()
+            if not key:  # a joiner: remember it glues the next word to the previous one
+                pending_join = bool(ends) and ends[-1] == s0
                 continue
-            joined.append(pending_join and text[t.start - 1] in JOINERS)
+            joined.append(pending_join and text[s0 - 1] in JOINERS)
             pending_join = False
-            toks.append(t)
-        self.toks = toks
-        self.keys = [t.key for t in toks]
-        self.joined = joined
-        n = len(toks)
+            starts.append(s0)
+            ends.append(m.end())
+            keys.append(key)
+        self.starts, self.ends, self.keys, self.joined = starts, ends, keys, joined
+        n = len(keys)
         # A phrase never spans a table-cell gap (3+ spaces, a tab) or a blank line.
         stop = [n] * n
-        blank_after = [True] * n
+        blank_after = [False] * n
         line_start = [True] * n
         for k in range(n - 2, -1, -1):
-            gap = text[toks[k].end : toks[k + 1].start]
+            a, b = ends[k], starts[k + 1]
+            if b - a <= 1:  # the usual single space or nothing: no break, same line
+                line_start[k + 1] = b > a and text[a] == "\n"
+                stop[k] = stop[k + 1]
+                continue
+            gap = text[a:b]
             newlines = gap.count("\n")
             blank_after[k] = newlines >= 2
             line_start[k + 1] = newlines >= 1
             broken = newlines >= 2 or "   " in gap or "\t" in gap
             stop[k] = k + 1 if broken else stop[k + 1]
+        if n:
+            blank_after[-1] = True
         self.stop = stop
         self.blank_after = blank_after
         self.line_start = line_start
 
+    def word(self, k: int) -> str:
+        return self.text[self.starts[k] : self.ends[k]]
+
     def span(self, i: int, e: int) -> tuple[int, int]:
-        return self.toks[i].start, self.toks[e - 1].end
+        return self.starts[i], self.ends[e - 1]
 
 
 def _lab_ends(lex: Lexicon, doc: Doc, i: int) -> list[int]:
@@ -99,7 +117,8 @@ def candidates(doc: Doc, lex: Lexicon) -> list[tuple[int, int, str]]:
                 best, kind = e, "stop" if entry.kind == "stop" else "reaction"
         if keys[i] in lex.lab_starts:
             for e in _lab_ends(lex, doc, i):
-                if e > best and (e == n or not joined[e]):
+                # a learned string that the lab grammar also covers ("alt increased") is a lab abnormality
+                if e >= best and (e == n or not joined[e]) and kind != "stop":
                     best, kind = e, "lab_abnormality"
         if best == i:
             i += 1
@@ -112,15 +131,11 @@ def candidates(doc: Doc, lex: Lexicon) -> list[tuple[int, int, str]]:
 def extend_left(doc: Doc, lex: Lexicon, i: int, floor: int) -> int:
     """Take in modifiers that lexicon terms use before their head ("thigh" + "pain"), at most two words."""
     k = i
-    while k > floor and i - k < 2 and not doc.joined[k] and doc.stop[k - 1] >= i:
+    while k > floor and i - k < 2 and not doc.joined[k] and doc.stop[k - 1] > i:
         if doc.keys[k - 1] not in lex.modifiers:
             break
         k -= 1
     return k
-
-
-def _masked(spans: list[tuple[int, int]], pos: int) -> bool:
-    return any(a <= pos < b for a, b in spans)
 
 
 def _prior_ok(lex: Lexicon, term: str) -> bool:
@@ -144,7 +159,7 @@ def find_reactions(text: str, section: str | None = None, lexicon: Lexicon | Non
     lex = lexicon or default_lexicon()
     assert lex.context is not None
     doc = Doc(text)
-    furniture = furniture_spans(text, lex.context)
+    ctx = ContextFilter(text, lex.context, section)
     spans: list[tuple[int, int, str]] = []
     blocked: list[tuple[int, int]] = []  # stop phrases and excluded mentions: list members, but not reactions
     prev_end = 0
@@ -156,14 +171,14 @@ def find_reactions(text: str, section: str | None = None, lexicon: Lexicon | Non
         if kind == "reaction":
             i = extend_left(doc, lex, i, floor)
         s, t = doc.span(i, e)
-        if (furniture and _masked(furniture, s)) or excluded(text, s, t, lex.context, section):
+        if ctx.excluded(s, t):
             blocked.append((i, e))
             continue
         spans.append((i, e, kind))
     known = [(i, e) for i, e, _ in spans]
     for i, e in propagate(doc, lex, known, blocked):
         s, t = doc.span(i, e)
-        if not (furniture and _masked(furniture, s)) and not excluded(text, s, t, lex.context, section):
+        if not ctx.excluded(s, t):
             spans.append((i, e, "reaction"))
     expansions, consumed = expand(doc, lex, spans)
     found = []

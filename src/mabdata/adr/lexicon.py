@@ -166,4 +166,4 @@ def _modifiers(lex: Lexicon, r: dict[str, Any]) -> frozenset[str]:
             if any(kk != "" for kk in child):  # k is followed by more words in some term
                 out.add(k)
             stack.append((child, depth + 1))
-    return frozenset(w for w in out if w.isalpha() and w not in set(r["function_words"]))
+    return frozenset(w for w in out if w.isalpha() and len(w) > 2 and w not in set(r["function_words"]))

@@ -27,7 +27,7 @@ def _clauses(doc: Doc) -> Iterator[Span]:
     lo = 0
     n = len(doc.keys)
     for k in range(n):
-        if _ends_clause(doc, k) or doc.stop[k] == k + 1 and doc.blank_after[k]:
+        if _ends_clause(doc, k) or (doc.stop[k] == k + 1 and doc.blank_after[k]):
             end = k if doc.keys[k] in _CLAUSE_END else k + 1
             if end > lo:
                 yield lo, end
@@ -40,7 +40,7 @@ def _ends_clause(doc: Doc, k: int) -> bool:
     """Sentence punctuation, but not the point of "5.1" or "e.g."."""
     if doc.keys[k] not in _CLAUSE_END:
         return False
-    end = doc.toks[k].end
+    end = doc.ends[k]
     return end >= len(doc.text) or not doc.text[end].isalnum()
 
 
@@ -76,7 +76,7 @@ def _items(doc: Doc, lo: int, hi: int) -> list[Span]:
             if k > cur:
                 out.append((cur, k))
             cur = k + 1
-        elif key in _ITEM_SEP or key in _OPEN.values() or doc.stop[k] == k + 1 and k + 1 < hi:
+        elif key in _ITEM_SEP or key in _OPEN.values() or (doc.stop[k] == k + 1 and k + 1 < hi):
             end = k if (key in _ITEM_SEP or key in _OPEN.values()) else k + 1
             if end > cur:
                 out.append((cur, end))
@@ -102,11 +102,11 @@ def _shape_ok(doc: Doc, lex: Lexicon, i: int, e: int) -> Span | None:
     inner_ok = {"of", "in", "the", "to", "with"}
     for k in range(i, e):
         w = doc.keys[k]
-        if not w.isalpha() or len(w) < 2 and n == 1:
+        if not w.isalpha() or (len(w) < 2 and n == 1):
             return None
         if w in stop and not (i < k < e - 1 and w in inner_ok):
             return None
-        raw = doc.text[doc.toks[k].start : doc.toks[k].end]
+        raw = doc.word(k)
         if len(raw) >= 4 and raw.isupper():
             return None  # a brand name, or a heading in capitals
     return i, e
@@ -118,7 +118,8 @@ def propagate(doc: Doc, lex: Lexicon, known: list[Span], blocked: list[Span]) ->
     blocked spans (stop phrases, excluded mentions) are neither known nor candidates.
     """
     known_end = {e: i for i, e in known}
-    known = known + blocked
+    taken = _coverage(len(doc.keys), known + blocked)
+    held = _coverage(len(doc.keys), blocked)
     cfg = lex.rules["list_items"]
     found: list[Span] = []
     for lo, hi in _clauses(doc):
@@ -130,17 +131,56 @@ def propagate(doc: Doc, lex: Lexicon, known: list[Span], blocked: list[Span]) ->
         for i, e in items:
             if e in known_end and known_end[e] >= i:
                 n_known += 1
-            elif any(i <= be - 1 and bi < e for bi, be in blocked):
+            elif any(held[i:e]):
                 continue
-            elif (span := _shape_ok(doc, lex, i, e)) is not None and not any(i <= ke - 1 and ki < e for ki, ke in known):
+            elif (span := _shape_ok(doc, lex, i, e)) is not None and not any(taken[i:e]):
                 unknown.append(span)
         if n_known >= cfg["min_known"] and n_known >= cfg["known_ratio"] * len(unknown):
             found.extend(unknown)
-    found.extend(_table_rows(doc, lex, known_end, known))
+    found.extend(_table_rows(doc, lex, known_end, taken))
+    found.extend(_cross_references(doc, lex, taken))
     return found
 
 
-def _table_rows(doc: Doc, lex: Lexicon, known_end: dict[int, int], known: list[Span]) -> list[Span]:
+def _coverage(n: int, spans: list[Span]) -> bytearray:
+    """1 for every token inside one of the spans."""
+    cov = bytearray(n)
+    for i, e in spans:
+        cov[i:e] = b"\x01" * (e - i)
+    return cov
+
+
+_BULLETS = frozenset({"*", "?", "•"})
+
+
+def _cross_references(doc: Doc, lex: Lexicon, taken: bytearray) -> list[Span]:
+    """Bulleted headings that point to a section: "* Hepatotoxicity [see Warnings and Precautions (5.8)]".
+
+    Labels open the adverse-reactions section with such a list of the serious reactions; each
+    heading, split at "and", is a reaction.
+    """
+    out: list[Span] = []
+    keys = doc.keys
+    for k in range(1, len(keys) - 1):
+        if keys[k] != "[" or keys[k + 1] != "see":
+            continue
+        j = k - 1
+        while j >= 0 and keys[j] not in _BULLETS and not doc.line_start[j] and k - j <= 12:
+            j -= 1
+        if j < 0 or not (keys[j] in _BULLETS or doc.line_start[j]):
+            continue
+        lo = j + 1 if keys[j] in _BULLETS else j
+        cur = lo
+        for m in range(lo, k + 1):
+            if m == k or keys[m] in ("and", "/"):
+                span = _shape_ok(doc, lex, cur, m) if m > cur else None
+                if span and not any(taken[span[0] : span[1]]):
+                    out.append(span)
+                cur = m + 1
+    return out
+
+
+def _table_rows(doc: Doc, lex: Lexicon, known_end: dict[int, int], taken: bytearray) -> list[Span]:
     """Row heads (first cell of a line followed by numbers) in blocks where most row heads are known reactions."""
     cfg = lex.rules["table_rows"]
     rows: list[tuple[Span, bool]] = []
@@ -172,7 +212,6 @@ def _table_rows(doc: Doc, lex: Lexicon, known_end: dict[int, int], known: list[S
         if n_known < cfg["min_known"] or n_known < cfg["known_ratio"] * len(block):
             continue
         for (i, e), kn in block:
-            if not kn and (span := _shape_ok(doc, lex, i, e)) is not None:
-                if not any(span[0] < ke and ki < span[1] for ki, ke in known):
-                    out.append(span)
+            if not kn and (span := _shape_ok(doc, lex, i, e)) is not None and not any(taken[span[0] : span[1]]):
+                out.append(span)
     return out

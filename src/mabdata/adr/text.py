@@ -10,7 +10,7 @@ import re
 from typing import NamedTuple
 
 # Words (letters/digits, with an inner apostrophe as in "Hodgkin's") or single punctuation marks.
-_TOKEN = re.compile(r"[^\W_]+|[^\w\s]|_")
+TOKEN = re.compile(r"[^\W_]+|[^\w\s]|_")
 # British spellings that labels and CTCAE mix freely: haemorrhage/hemorrhage, oedema/edema.
 _BRITISH = (("aemia", "emia"), ("haem", "hem"), ("oedema", "edema"), ("aesthe", "esthe"), ("oea", "ea"), ("paed", "ped"))
 # Hyphens and slashes join words the same way a space does ("infusion-related" == "infusion related").
@@ -36,16 +36,35 @@ def singular(word: str) -> str:
     return word
 
 
+_CACHE: dict[str, str] = {}
+
+
 def norm_word(word: str) -> str:
-    w = word.lower()
-    if "ae" in w or "oe" in w:
-        for a, b in _BRITISH:
-            w = w.replace(a, b)
-    return singular(w)
+    key = _CACHE.get(word)
+    if key is None:
+        w = word.lower()
+        if "ae" in w or "oe" in w:
+            for a, b in _BRITISH:
+                w = w.replace(a, b)
+        key = "" if word in JOINERS else singular(w)
+        if len(_CACHE) < 200_000:  # label vocabulary is small; the bound keeps memory flat on any input
+            _CACHE[word] = key
+    return key
+
+
+def word_key_cache() -> dict[str, str]:
+    """The word -> key cache, for callers that tokenize in bulk (engine.Doc)."""
+    return _CACHE
 
 
 def tokenize(text: str) -> list[Token]:
-    return [Token(m.start(), m.end(), "" if m.group() in JOINERS else norm_word(m.group())) for m in _TOKEN.finditer(text)]
+    get = _CACHE.get
+    out = []
+    for m in TOKEN.finditer(text):
+        w = m.group()
+        key = get(w)
+        out.append(Token(m.start(), m.end(), key if key is not None else norm_word(w)))
+    return out
 
 
 def key_of(phrase: str) -> tuple[str, ...]:

@@ -1,0 +1,246 @@
+"""Corroboration: what the FDA label says about each claim a web monograph makes.
+
+For every claim with evidence from a web monograph, about a drug that also has claims read
+from an FDA label, one row of `corroborations`:
+
+- **supports**: the label states the same claim (the claims merged: same natural key), or a
+  claim the web claim follows from (rules below);
+- **contradicts**: the label states a different value where there is one (a single-valued
+  property, the brand, the targets, an FDA status);
+- **not stated**: the label says nothing that decides it (an approval it does not list, an
+  authority other than the FDA, a mechanism it does not name).
+
+Each row names the rule that decided and the label claim it rests on. The table is derived
+from the published claim tables only, so `mabdata validate` recomputes it and fails on any edit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+
+from mabdata import schemas as schema
+
+SINGLE_VALUED = ("molecule_type", "sequence_source", "isotype", "light_chain")
+Row = dict[str, Any]
+
+
+def _records(df: pd.DataFrame) -> list[Row]:
+    return df.astype(object).where(df.notna(), None).to_dict("records")
+
+
+def _fold(v: Any) -> str:
+    return " ".join(str(v).split()).casefold() if v is not None else ""
+
+
+class _Context:
+    """The label side, indexed per drug, and which claims each kind of source supports."""
+
+    def __init__(self, tables: dict[str, pd.DataFrame]) -> None:
+        kinds = dict(zip(tables["sources"]["source_id"], tables["sources"]["kind"].astype(object), strict=True))
+        ev = tables["evidence"].astype(object)
+        ev = ev.assign(kind=ev["source_id"].map(kinds))
+        self.label_claims = set(ev.loc[ev["kind"] == "FDA label", "claim_id"])
+        self.web_claims = set(ev.loc[ev["kind"] == "web monograph", "claim_id"])
+        self.label_source = ev[ev["kind"] == "FDA label"].groupby("claim_id")["source_id"].min().to_dict()
+        self.rows = {t: _records(tables[t]) for t in schema.claim_tables()}
+        self.by_drug: dict[tuple[str, str], list[Row]] = {}
+        for t, rows in self.rows.items():
+            pk = schema.primary_key(t)[0]
+            for r in rows:
+                if r[pk] in self.label_claims:
+                    self.by_drug.setdefault((t, r["drug_id"]), []).append(r)
+        self.labelled_drugs = {d for _, d in self.by_drug}
+        cond = tables["conditions"].astype(object).where(tables["conditions"].notna(), None)
+        self.ancestors = {
+            c: set(filter(None, (a or "").split(";"))) for c, a in zip(cond["condition_id"], cond["ancestor_ids"], strict=True)
+        }
+        self.studies = {r["study_id"]: r for r in self.rows["studies"]}
+
+    def label(self, table: str, drug: str) -> list[Row]:
+        return self.by_drug.get((table, drug), [])
+
+    def covers(self, broad: str | None, narrow: str | None) -> bool:
+        """The label's condition `narrow` is `broad` or a kind of it (Disease Ontology)."""
+        return bool(broad and narrow and (broad == narrow or broad in self.ancestors.get(narrow, set())))
+
+
+def _pk(table: str, row: Row) -> str:
+    return row[schema.primary_key(table)[0]]
+
+
+Verdict = tuple[str, Row | None, str, str]  # judgement, label row, rule, explanation
+
+
+def _names(ctx: _Context, r: Row) -> Verdict:
+    labels = ctx.label("drug_names", r["drug_id"])
+    same = [x for x in labels if _fold(x["name"]) == _fold(r["name"])]
+    if same:
+        return "supports", same[0], "same name", "the label uses the same name"
+    if r["name_type"] == "inn":
+        base = [x for x in labels if x["name_type"] == "proper name" and _fold(x["name"]).rsplit("-", 1)[0] == _fold(r["name"])]
+        if base:
+            return "supports", base[0], "proper name", "the label's proper name is this INN with the FDA suffix"
+    if r["name_type"] == "brand":
+        brands = [x for x in labels if x["name_type"] == "brand"]
+        if brands:
+            return "contradicts", brands[0], "other brand", f"the label's brand is {brands[0]['name']!r}"
+    return "not stated", None, "name not used", "the label does not use this name"
+
+
+def _properties(ctx: _Context, r: Row) -> Verdict:
+    labels = [x for x in ctx.label("drug_properties", r["drug_id"]) if x["property"] == r["property"]]
+    same = [x for x in labels if _fold(x["value"]) == _fold(r["value"])]
+    if same:
+        return "supports", same[0], "same value", "the label states the same value"
+    if labels and r["property"] in SINGLE_VALUED:
+        return "contradicts", labels[0], "other value", f"the label says {r['property']} is {labels[0]['value']!r}"
+    return "not stated", None, "property not stated", "the label states no comparable value for this property"
+
+
+def _targets(ctx: _Context, r: Row) -> Verdict:
+    labels = ctx.label("drug_targets", r["drug_id"])
+    same_target = [x for x in labels if x["target_id"] == r["target_id"]]
+    if not labels:
+        return "not stated", None, "no targets", "the label names no target"
+    if not same_target:
+        names = ", ".join(sorted({x["target_id"] for x in labels}))
+        return "contradicts", labels[0], "other target", f"the label names {names} as the target"
+    same = [x for x in same_target if x["mechanism"] == r["mechanism"]]
+    if same:
+        return "supports", same[0], "same target and mechanism", "the label names this target and mechanism"
+    return "not stated", same_target[0], "mechanism not stated", "the label names the target but not this mechanism"
+
+
+def _indications(ctx: _Context, r: Row) -> Verdict:
+    labels = [x for x in ctx.label("indications", r["drug_id"]) if x["status"] == "approved"]
+    if r["status"] == "not established" and r["regulator"] == "FDA":
+        if labels:
+            return "contradicts", labels[0], "FDA approved", "the drug has FDA-approved indications"
+        return "not stated", None, "no FDA approval listed", "the label lists no approved indication"
+    if r["regulator"] not in ("FDA", "unspecified"):
+        return "not stated", None, "other authority", f"an FDA label says nothing about {r['regulator']}"
+    matching = [x for x in labels if ctx.covers(r["condition_id"], x["condition_id"])]
+    if matching and r["status"] in ("approved", "in use"):
+        rule = "same condition" if any(x["condition_id"] == r["condition_id"] for x in matching) else "narrower condition"
+        return "supports", matching[0], rule, "the label lists an approved indication for this condition (or a kind of it)"
+    if r["status"] == "approved":
+        return "not stated", None, "approval not listed", "the label does not list an approval for this condition"
+    return "not stated", None, "status not comparable", f"the label states approvals, not {r['status']!r} uses"
+
+
+def _regimens(ctx: _Context, r: Row, steps: dict[str, list[Row]]) -> Verdict:
+    labels = ctx.label("regimens", r["drug_id"])
+    mine = {(s["dose_value"], s["dose_unit"]) for s in steps.get(r["regimen_id"], []) if s["dose_value"] is not None}
+    for x in labels:
+        theirs = {(s["dose_value"], s["dose_unit"]) for s in steps.get(x["regimen_id"], [])}
+        if (r["route"] is None or r["route"] == x["route"]) and mine and mine <= theirs:
+            return "supports", x, "same dose", "a label regimen gives the same route and dose"
+    if labels and r["route"] and all(x["route"] and x["route"] != r["route"] for x in labels):
+        return "contradicts", labels[0], "other route", f"the label's regimens are {labels[0]['route']}"
+    return "not stated", None, "dose not stated", "no label regimen gives this dose"
+
+
+def _adverse_events(ctx: _Context, r: Row) -> Verdict:
+    for x in ctx.label("adverse_events", r["drug_id"]):
+        if (r["ctcae_term"] and x["ctcae_term"] == r["ctcae_term"]) or _fold(x["term"]) == _fold(r["term"]):
+            return "supports", x, "same event", "the label names this adverse event"
+    return "not stated", None, "event not named", "the label's curated adverse events do not include it"
+
+
+def _studies(ctx: _Context, r: Row) -> Verdict:
+    for x in ctx.label("studies", r["drug_id"]):
+        if r["condition_id"] and ctx.covers(r["condition_id"], x["condition_id"]):
+            return "supports", x, "study in condition", "the label reports a study in this condition"
+    return "not stated", None, "no such study", "the label reports no study in this condition"
+
+
+def _improves(x: Row) -> bool | None:
+    if x["statistic"] in ("hazard ratio", "rate ratio", "odds ratio") and x["value"] is not None:
+        return x["value"] < 1 if x["endpoint"] in ("OS", "PFS", "EFS", "DFS", "RFS", "TTP", "relapse") else x["value"] > 1
+    if x["value"] is not None and x["comparator_value"] is not None:
+        return x["value"] > x["comparator_value"]
+    return None
+
+
+def _results(ctx: _Context, r: Row) -> Verdict:
+    if r["endpoint"] in ("efficacy", "other") or r["direction"] is None:
+        return "not stated", None, "endpoint not comparable", "the claim names no endpoint the label reports"
+    found = [x for x in ctx.label("trial_results", r["drug_id"]) if x["endpoint"] == r["endpoint"] and _improves(x) is not None]
+    if not found:
+        return "not stated", None, "endpoint not reported", f"the label reports no comparative {r['endpoint']} result"
+    better = [x for x in found if _improves(x)]
+    if r["direction"] in ("improved", "favourable"):
+        if better:
+            return "supports", better[0], "label result favours the drug", f"a label {r['endpoint']} result favours the drug"
+        return "contradicts", found[0], "no label result favours", f"no label {r['endpoint']} result favours the drug"
+    return "not stated", None, "direction not comparable", f"the claim's direction is {r['direction']!r}"
+
+
+def _same_kind(table: str, col: str) -> Callable[[_Context, Row], Verdict]:
+    def judge(ctx: _Context, r: Row) -> Verdict:
+        for x in ctx.label(table, r["drug_id"]):
+            if x[col] == r[col]:
+                return "supports", x, f"same {col}", f"the label states a {table[:-1]} of the same {col} ({r[col]})"
+        return "not stated", None, f"no such {col}", f"the label states no {table[:-1]} of {col} {r[col]!r}"
+
+    return judge
+
+
+def _organizations(ctx: _Context, r: Row) -> Verdict:
+    for x in ctx.label("drug_organizations", r["drug_id"]):
+        a, b = _fold(x["organization"]), _fold(r["organization"])
+        if a.startswith(b) or b.startswith(a):
+            return "supports", x, "same organization", "the label names this organization"
+    return "not stated", None, "organization not named", "the label does not name this organization"
+
+
+def corroborate(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The corroborations table (declared dtypes, sorted by its primary key)."""
+    ctx = _Context(tables)
+    steps: dict[str, list[Row]] = {}
+    for s in _records(tables["dosing_steps"]):
+        steps.setdefault(s["regimen_id"], []).append(s)
+    judges: dict[str, Callable[[_Context, Row], Verdict]] = {
+        "drug_names": _names,
+        "drug_properties": _properties,
+        "drug_organizations": _organizations,
+        "drug_targets": _targets,
+        "indications": _indications,
+        "regimens": lambda c, r: _regimens(c, r, steps),
+        "studies": _studies,
+        "trial_results": _results,
+        "adverse_events": _adverse_events,
+        "precautions": _same_kind("precautions", "kind"),
+        "contraindications": _same_kind("contraindications", "kind"),
+        "interactions": _same_kind("interactions", "term"),
+    }
+    out = []
+    for table in schema.claim_tables():
+        for r in ctx.rows[table]:
+            cid = _pk(table, r)
+            if cid not in ctx.web_claims or r["drug_id"] not in ctx.labelled_drugs:
+                continue
+            if cid in ctx.label_claims:
+                verdict: Verdict = ("supports", r, "same claim", "the label states the same claim (one row, evidence from both)")
+            else:
+                verdict = judges[table](ctx, r)
+            judgement, x, rule, why = verdict
+            label_id = _pk(table, x) if x is not None else None
+            out.append(
+                {
+                    "claim_table": table,
+                    "claim_id": cid,
+                    "drug_id": r["drug_id"],
+                    "judgement": judgement,
+                    "label_claim_id": label_id,
+                    "label_source_id": ctx.label_source.get(label_id) if label_id else None,
+                    "rule": rule,
+                    "explanation": why,
+                }
+            )
+    cols = schema.field_names("corroborations")
+    df = pd.DataFrame(out, columns=cols)
+    return schema.cast(df, "corroborations").sort_values(schema.primary_key("corroborations")).reset_index(drop=True)
