@@ -190,9 +190,19 @@ def test_spot_checks_of_curated_claims(raw_tables):
     assert soca.route == "INTRAVENOUS" and soca.support == "inferred"
     step = one(t["dosing_steps"], regimen_id=soca.regimen_id)
     assert (step.dose_value, step.dose_unit, step.frequency, step.period, step.period_max, step.period_unit) == (
-        "5.0", "mg/kg", "1", "2.0", "3.0", "wk")
+        "5.0",
+        "mg/kg",
+        "1",
+        "2.0",
+        "3.0",
+        "wk",
+    )
     assert (step.infusion_duration, step.infusion_duration_max, step.max_duration, step.max_duration_unit) == (
-        "30.0", "60.0", "2.0", "a")
+        "30.0",
+        "60.0",
+        "2.0",
+        "a",
+    )
     ms = t["regimens"][(t["regimens"].drug_id == "alemtuzumab") & (t["regimens"].condition_id == "DOID:2377")]
     courses = t["dosing_steps"][t["dosing_steps"].regimen_id == ms.regimen_id.item()].sort_values("step")
     assert list(courses["count"]) == ["5", "3"] and list(courses.offset) == ["", "12.0"]
@@ -208,7 +218,10 @@ def test_spot_checks_of_curated_claims(raw_tables):
     names = t["drug_names"].set_index("name")
     assert names.loc["cimepilimab", "name_type"] == "spelling_variant"
     assert (names.loc["Xacoyi", "name_type"], names.loc["Xacoyi", "in_reference"], names.loc["Xacoyi", "flag"]) == (
-        "brand", "false", "not in reference")
+        "brand",
+        "false",
+        "not in reference",
+    )
     props = t["drug_properties"]
     web = one(props, drug_id="isatuximab", property="sequence_source", value="humanized")
     label = one(props, drug_id="isatuximab", property="sequence_source", value="chimeric")
