@@ -27,7 +27,7 @@ import csv
 import fcntl
 import gzip
 import io
-import shutil
+import os
 from pathlib import Path
 
 import yaml
@@ -70,9 +70,17 @@ def curated_ids() -> tuple[set[str], set[str], set[str]]:
     return drugs, targets, conditions
 
 
+WRITTEN: set[Path] = set()
+
+
 def write_text(path: Path, text: str) -> None:
+    """Write atomically (temporary file, then rename): a build reading reference/ meanwhile sees
+    either the old or the new file, never a missing or half-written one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(text.encode("utf-8"))
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(text.encode("utf-8"))
+    os.replace(tmp, path)
+    WRITTEN.add(path)
 
 
 def copy_source_note(vocab: Path, folder: str, rule: str) -> None:
@@ -309,12 +317,14 @@ def main() -> None:
     with open(ROOT / ".update_reference.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         drugs, targets, conditions = curated_ids()
-        shutil.rmtree(ROOT / "reference", ignore_errors=True)
         subset_hgnc(args.vocab, targets)
         subset_doid(args.vocab, conditions)
         subset_drugs(args.vocab, drugs)
         ctcae_and_routes(args.vocab)
         lexicons(args.vocab)
+        for path in sorted((ROOT / "reference").rglob("*")):  # files no rule writes any more
+            if path.is_file() and path not in WRITTEN:
+                path.unlink()
     print(f"reference subsets: {len(drugs)} drugs, {len(targets)} targets, {len(conditions)} conditions")
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import shutil
 from pathlib import Path
 
@@ -58,14 +59,25 @@ def copy_inputs(dest: Path, labels: tuple[str, ...] | None = MINI_LABELS) -> Pat
     return dest
 
 
-@pytest.fixture(scope="session")
-def mini_build(tmp_path_factory) -> Path:
-    """The small project, built once per session."""
+@functools.cache
+def built_mini_project() -> Path:
+    """The small project, built once per test session (also usable outside fixtures, e.g. by
+    hypothesis strategies that need the package's shape at import time)."""
+    import atexit
+    import tempfile
+
     from mabdata import publish
 
-    root = copy_inputs(tmp_path_factory.mktemp("mini") / "project")
+    tmp = Path(tempfile.mkdtemp(prefix="mabdata-mini-"))
+    atexit.register(shutil.rmtree, tmp, True)
+    root = copy_inputs(tmp / "project")
     publish.build(root)
     return root
+
+
+@pytest.fixture(scope="session")
+def mini_build() -> Path:
+    return built_mini_project()
 
 
 @pytest.fixture

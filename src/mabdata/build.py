@@ -248,7 +248,10 @@ def _source_row(doc: Document, cur: curation.Curation) -> dict[str, Any]:
 
 def locate(text: str, quote: str, occurrence: int | None) -> tuple[int, int] | str:
     """Offsets of the quote, or the reason it cannot be placed."""
-    starts = [m.start() for m in re.finditer(re.escape(quote), text)]
+    starts, at = [], text.find(quote)
+    while at >= 0:  # every (possibly overlapping) occurrence, as str.find reports them
+        starts.append(at)
+        at = text.find(quote, at + 1)
     if not starts:
         return "quote not found in the source text (it must be copied verbatim)"
     if occurrence is None:
@@ -500,17 +503,30 @@ def _derive(root: Path, rows: dict[str, list[dict[str, Any]]], origin: dict, out
         r["soc"] = ctcae.broader(r["ctcae_term"]) if r.get("ctcae_term") else None
 
     genes = reference.genes(root)
+    others = reference.nonprotein_targets(root)
     for target_id in sorted({r["target_id"] for r in rows["drug_targets"]}):
         gene = genes.get(target_id)
+        if gene is None and others.get(target_id.casefold()) == target_id:
+            rows["targets"].append({"target_id": target_id, "target_type": "non-protein", "name": target_id})
+            continue
         if gene is None:
             first = next(r for r in rows["drug_targets"] if r["target_id"] == target_id)
-            msg = f"{target_id!r} is not an HGNC symbol in reference/hgnc (run scripts/update_reference.py)"
+            msg = (
+                f"{target_id!r} is not an HGNC symbol in reference/hgnc, nor a non-protein target Thera-SAbDab names "
+                "(run scripts/update_reference.py)"
+            )
             out.problems.append(
                 origin[("drug_targets", first["drug_target_id"])].problem(Problem("reference", msg, field="target_id"))
             )
             continue
         rows["targets"].append(
-            {"target_id": gene.symbol, "hgnc_id": gene.hgnc_id, "uniprot_id": gene.uniprot_id, "name": gene.name}
+            {
+                "target_id": gene.symbol,
+                "target_type": "gene product",
+                "hgnc_id": gene.hgnc_id,
+                "uniprot_id": gene.uniprot_id,
+                "name": gene.name,
+            }
         )
 
     diseases = reference.diseases(root)

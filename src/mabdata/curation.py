@@ -38,7 +38,11 @@ class _LineDict(dict):
     key_lines: dict[str, int]
 
 
-class _Loader(yaml.SafeLoader):
+# libyaml's parser (C) when present: curation files of whole labels are thousands of claims.
+_SafeBase = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_SafeBase):  # type: ignore[misc, valid-type]
     """Safe loader that keeps line numbers and refuses duplicate keys."""
 
 

@@ -87,6 +87,17 @@ def diseases(root: Path | None = None) -> dict[str, Disease]:
     }
 
 
+@cache
+def nonprotein_targets(root: Path | None = None) -> dict[str, str]:
+    """Thera-SAbDab targets that are no HGNC gene (e.g. "Ganglioside GD2"), by casefolded name."""
+    out = {}
+    for r in _rows(reference_dir(root) / "therasabdab" / "therasabdab_subset.csv", ","):
+        for part in filter(None, (p.strip() for p in r["Target"].split(";"))):
+            if "/" not in part and not part.isupper():  # HGNC-style entries are SYMBOL/ALIAS lists in capitals
+                out[part.casefold()] = part
+    return out
+
+
 def _na(value: str) -> str | None:
     value = (value or "").strip()
     return None if value in ("", "na", "None") else value

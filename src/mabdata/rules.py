@@ -29,6 +29,7 @@ ORDERED_PAIRS = {
         ("from_cycle", "to_cycle"),
     ],
     "trial_results": [("ci_lower", "ci_upper"), ("comparator_ci_lower", "comparator_ci_upper")],
+    "adverse_events": [("incidence", "incidence_max")],
     "evidence": [("quote_start", "quote_end")],
     "source_sections": [("section_start", "section_end")],
 }
@@ -38,6 +39,8 @@ NEEDS = {
         ("dose_value", "dose_unit"),
         ("dose_unit", "dose_value"),
         ("dose_value_max", "dose_value"),
+        ("dose_cap", "dose_cap_unit"),
+        ("dose_cap_unit", "dose_cap"),
         ("period", "period_unit"),
         ("period_unit", "period"),
         ("period_max", "period"),
@@ -59,7 +62,12 @@ NEEDS = {
         ("comparator_ci_lower", "comparator_value"),
         ("comparator_ci_upper", "comparator_value"),
     ],
-    "adverse_events": [("threshold", "threshold_relation"), ("threshold_relation", "threshold")],
+    "adverse_events": [
+        ("threshold", "threshold_relation"),
+        ("threshold_relation", "threshold"),
+        ("incidence_max", "incidence"),
+        ("incidence_relation", "incidence"),
+    ],
 }
 TIME_UNITS = ("min", "h", "d", "wk", "mo", "a")
 TIME_COLUMNS = ("period_unit", "infusion_duration_unit", "cycle_length_unit", "offset_unit", "max_duration_unit")
@@ -199,11 +207,14 @@ def _table_specific(name: str, df: pd.DataFrame) -> Iterator[Problem]:
 _WORD = re.compile(r"[a-z0-9]+")
 # Words that do not qualify an event ("Platelet count decreased" = "decreased platelets").
 _STOP = {"and", "or", "of", "the", "a", "an", "in", "with", "to", "other", "specify", "disorders", "disorder"}
-_STOP |= {"dysfunction", "count", "tract", "s"}
+_STOP |= {"dysfunction", "count", "tract", "related", "virus", "nos", "serum", "blood", "level", "s"}
+_PARENTHESES = re.compile(r"\([^)]*\)")
 
 
 def _tokens(text: str) -> frozenset[str]:
-    return frozenset(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in _WORD.findall(text.lower()) if w not in _STOP)
+    words = _WORD.findall(_PARENTHESES.sub(" ", text.lower()))  # "(HBV)", "(TLS)": abbreviations add no meaning
+    stems = (w[:-1] if len(w) > 3 and w.endswith("s") else w for w in words if w not in _STOP)
+    return frozenset(w for w in stems if w not in _STOP)
 
 
 def mapping_problem(term: str, ctcae_term: str, relation: str) -> str | None:

@@ -39,7 +39,7 @@ pre.doc{white-space:pre-wrap;font:15px/1.6 Georgia,serif;background:#fafafa;padd
 mark{background:#fde68a;cursor:pointer}mark.d2{background:#fcd34d}mark.d3{background:#fbbf24}
 .target{outline:3px solid #dc2626;background:#fecaca}
 #panel{position:fixed;right:1em;bottom:1em;width:34em;max-height:50vh;overflow:auto;background:#fff;
-border:1px solid #999;box-shadow:0 2px 8px #0003;padding:.6em;font-size:13px;display:none}
+border:1px solid #999;box-shadow:0 2px 8px #0003;padding:.6em;font-size:13px;display:none;overflow-wrap:anywhere}
 table.data{border-collapse:collapse;font-size:13px}table.data td,table.data th{border:1px solid #ccc;padding:2px 5px;
 vertical-align:top}table.data th{background:#eee;cursor:pointer;position:sticky;top:0}
 .row{border-top:1px solid #ddd;margin-top:.4em;padding-top:.4em}.k{color:#666}.inferred{color:#b45309}

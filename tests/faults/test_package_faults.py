@@ -1,285 +1,259 @@
 """Faults in a published package: `mabdata validate PATH` must catch each, naming where it is.
 
-Each case corrupts a fresh copy of datapackage/ in one way and asserts a problem with the
-expected check, table, 1-based data row and field. Unless the fault is the descriptor itself,
-datapackage.json is re-hashed after the edit, so the semantic check is what is tested.
+Each case corrupts a fresh copy of the small test project's package (the four web monographs and
+one FDA label) in one way and asserts a problem with the expected check, table, 1-based data row
+and field. Unless the fault is the descriptor itself, datapackage.json is re-hashed after the
+edit, so the semantic check is what is tested.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 from faultlib import drop_parquet_row, edit_descriptor, has, read_rows, resync_descriptor, set_cell, write_rows
 
 from mabdata import schemas
 from mabdata.validate import validate_package
 
-PKG = Path(__file__).resolve().parents[2] / "datapackage"
+Expected = dict
+Fault = Callable[[Path], Expected]
+
+ORR = "For its approved indication in recurrent or metastatic cervical cancer, one study showed an objective response rate (ORR) of 15.4%"
 
 
-def row_of(table: str, column: str, value: str) -> int:
-    rows = read_rows(PKG, table)
-    col = rows[0].index(column)
-    return next(i for i, r in enumerate(rows) if i and r[col] == value)
+def find(pkg: Path, table: str, **where: str) -> int:
+    """The 1-based data row of `table` whose columns have these values."""
+    rows = read_rows(pkg, table)
+    cols = {c: rows[0].index(c) for c in where}
+    return next(i for i, r in enumerate(rows) if i and all(r[cols[c]] == v for c, v in where.items()))
 
 
-def corrupt_file(rel: str, fn) -> callable:
-    def apply(pkg: Path) -> None:
-        path = pkg / rel
-        path.write_bytes(fn(path.read_bytes()))
+def cell(table: str, where: dict, column: str, value: str, check: str, field: str | None = None, resync: bool = True) -> Fault:
+    def apply(pkg: Path) -> Expected:
+        row = find(pkg, table, **where) if where else 1
+        set_cell(pkg, table, row, column, value, resync)
+        if not resync:  # the file no longer has its recorded hash: located by file, not row
+            return dict(check=check, table=table)
+        return dict(check=check, table=table, row=row, field=field or column)
 
     return apply
 
 
-def cell(table, row, column, value, resync=True):
-    return lambda pkg: set_cell(pkg, table, row, column, value, resync)
+def file_fault(rel: str, fn: Callable[[bytes], bytes], **expected) -> Fault:
+    def apply(pkg: Path) -> Expected:
+        (pkg / rel).write_bytes(fn((pkg / rel).read_bytes()))
+        return expected
+
+    return apply
 
 
-def _drop_csv_row(pkg: Path) -> None:
+def source_row(pkg: Path, source_id: str) -> int:
+    return find(pkg, "sources", source_id=source_id)
+
+
+def _seed_byte_changed(pkg: Path) -> Expected:
+    path = pkg / "sources" / "002_f633e4ad168ed7ca.txt"
+    path.write_bytes(path.read_bytes().replace(b"15.4%", b"15.5%"))
+    return dict(check="source", table="sources", row=source_row(pkg, "002_f633e4ad168ed7ca"), field="sha256")
+
+
+def _label_missing(pkg: Path) -> Expected:
+    (pkg / "sources" / "BLA761113.txt").unlink()
+    return dict(check="source", table="sources", row=source_row(pkg, "BLA761113"), field="path")
+
+
+def _claim_without_evidence(pkg: Path) -> Expected:
+    rows = read_rows(pkg, "evidence")
+    col, tcol = rows[0].index("claim_id"), rows[0].index("claim_table")
+    claim = find(pkg, "contraindications", term="pregnancy")
+    cid = read_rows(pkg, "contraindications")[claim][0]
+    write_rows(pkg, "evidence", [r for r in rows if not (r[tcol] == "contraindications" and r[col] == cid)])
+    t = pq.read_table(pkg / "data" / "evidence.parquet")
+    keep = [i for i, c in enumerate(t.column("claim_id").to_pylist()) if c != cid]
+    pq.write_table(t.take(keep), pkg / "data" / "evidence.parquet", compression="zstd")
+    resync_descriptor(pkg)
+    return dict(check="evidence", table="contraindications", row=claim, field="contraindication_id")
+
+
+def _drop_csv_row(pkg: Path) -> Expected:
     rows = read_rows(pkg, "indications")
     write_rows(pkg, "indications", rows[:3] + rows[4:])
     resync_descriptor(pkg)
+    return dict(check="parity", table="indications", row=3)
 
 
-def _empty_table(pkg: Path) -> None:
+def _empty_table(pkg: Path) -> Expected:
     write_rows(pkg, "interactions", read_rows(pkg, "interactions")[:1])
-    t = __import__("pyarrow.parquet", fromlist=["x"]).read_table(pkg / "data" / "interactions.parquet")
-    __import__("pyarrow.parquet", fromlist=["x"]).write_table(t.slice(0, 0), pkg / "data" / "interactions.parquet")
+    t = pq.read_table(pkg / "data" / "interactions.parquet")
+    pq.write_table(t.slice(0, 0), pkg / "data" / "interactions.parquet")
     resync_descriptor(pkg)
+    return dict(check="non-empty", table="interactions")
 
 
-def _rename_column(pkg: Path) -> None:
-    rows = read_rows(pkg, "regimens")
+def _rename_column(pkg: Path) -> Expected:
+    rows = read_rows(pkg, "dosing_steps")
     rows[0][rows[0].index("dose_unit")] = "unit_of_dose"
-    write_rows(pkg, "regimens", rows)
+    write_rows(pkg, "dosing_steps", rows)
     resync_descriptor(pkg)
+    return dict(check="header", table="dosing_steps", field="dose_unit")
 
 
-def _extra_column(pkg: Path) -> None:
+def _extra_column(pkg: Path) -> Expected:
     rows = read_rows(pkg, "drugs")
     write_rows(pkg, "drugs", [r + (["atc_code"] if i == 0 else ["L01"]) for i, r in enumerate(rows)])
     resync_descriptor(pkg)
+    return dict(check="header", table="drugs", field="atc_code")
 
 
-def _short_row(pkg: Path) -> None:
+def _short_row(pkg: Path) -> Expected:
     rows = read_rows(pkg, "targets")
     rows[2] = rows[2][:-1]
     write_rows(pkg, "targets", rows)
     resync_descriptor(pkg)
+    return dict(check="row-length", table="targets", row=2)
 
 
-def _remove_enum_from_descriptor(pkg: Path) -> None:
+def _descriptor_tampered(pkg: Path) -> Expected:
     def fn(desc):
         res = next(r for r in desc["resources"] if r["name"] == "indications")
-        field = next(f for f in res["schema"]["fields"] if f["name"] == "status")
-        field["constraints"]["enum"].append("withdrawn")
+        next(f for f in res["schema"]["fields"] if f["name"] == "status")["constraints"]["enum"].append("withdrawn")
 
     edit_descriptor(pkg, fn)
+    return dict(check="descriptor", table="indications")
 
 
-def _drop_resource(pkg: Path) -> None:
+def _drop_resource(pkg: Path) -> Expected:
     edit_descriptor(pkg, lambda d: d.update(resources=[r for r in d["resources"] if r["name"] != "regimens_parquet"]))
+    return dict(check="resource", table="regimens")
 
 
-def _escape_path(pkg: Path) -> None:
-    def fn(desc):
-        next(r for r in desc["resources"] if r["name"] == "drugs")["path"] = "../../etc/passwd"
-
-    edit_descriptor(pkg, fn)
+def _escape_path(pkg: Path) -> Expected:
+    edit_descriptor(pkg, lambda d: next(r for r in d["resources"] if r["name"] == "drugs").update(path="../../etc/passwd"))
+    return dict(check="path", table="drugs")
 
 
-SOCA_ORR = row_of(
-    "trial_results",
-    "quote",
-    "For its approved indication in recurrent or metastatic cervical cancer, one study "
-    "showed an objective response rate (ORR) of 15.4%",
-)
-SOCA_DOSE = row_of("regimens", "dose_unit", "mg/kg")
-SOCA_INTERVAL = row_of("regimens", "frequency", "once every two or three weeks")
-RASH = row_of("adverse_events", "quote", "immune-related adverse events (irAEs), such as rash")
+def _parquet_row_dropped(pkg: Path) -> Expected:
+    drop_parquet_row(pkg, "drug_names", 2)
+    return dict(check="parity", table="drug_names", row=2)
 
-FAULTS = {
+
+def _resource_file_missing(pkg: Path) -> Expected:
+    (pkg / "data" / "targets.parquet").unlink()
+    return dict(check="missing-file", table="targets_parquet")
+
+
+RASH = {"drug_id": "cemiplimab", "term": "rash"}
+SOCA_STEP = {"dose_unit": "mg/kg", "period_unit": "wk", "dose_value": "5.0"}
+ISA_CLASS = {"drug_id": "isatuximab", "property": "sequence_source", "value": "humanized"}
+
+FAULTS: dict[str, Fault] = {
     # provenance and sources
-    "quote-differs-from-seed": (
-        cell("trial_results", SOCA_ORR, "quote", "one study showed an ORR of 15.4%"),
-        dict(check="provenance", table="trial_results", row=SOCA_ORR, field="quote"),
-    ),
-    "offset-past-end": (
-        cell("trial_results", SOCA_ORR, "quote_end", "999999"),
-        dict(check="provenance", table="trial_results", row=SOCA_ORR, field="quote"),
-    ),
-    "offset-negative": (cell("drugs", 1, "quote_start", "-1"), dict(check="minimum", table="drugs", row=1, field="quote_start")),
-    "offsets-reversed": (cell("drugs", 1, "quote_start", "900"), dict(check="range", table="drugs", row=1, field="quote_end")),
-    "seed-byte-changed": (
-        corrupt_file("sources/002_f633e4ad168ed7ca.txt", lambda b: b.replace(b"15.4%", b"15.5%")),
-        dict(check="source", table="sources", row=3, field="sha256"),
-    ),
-    "seed-missing": (
-        lambda pkg: (pkg / "sources" / "001_b735163c3ee337a8.txt").unlink(),
-        dict(check="source", table="sources", row=2, field="path"),
-    ),
-    "seed-characters-wrong": (
-        cell("sources", 1, "characters", "2304"),
-        dict(check="source", table="sources", row=1, field="characters"),
-    ),
-    "source-id-without-source": (
-        cell("drugs", 2, "source_id", "999_nowhere"),
-        dict(check="foreign-key", table="drugs", row=2, field="source_id"),
-    ),
-    "source-path-escapes": (
-        cell("sources", 1, "path", "../../etc/passwd"),
-        dict(check="pattern", table="sources", row=1, field="path"),
-    ),
-    # keys
-    "drug-missing-from-drugs": (
-        cell("indications", 1, "drug_id", "nivolumab"),
-        dict(check="foreign-key", table="indications", row=1, field="drug_id"),
-    ),
-    "condition-missing": (
-        cell("indications", 1, "condition_id", "DOID:1"),
-        dict(check="foreign-key", table="indications", row=1, field="condition_id"),
-    ),
-    "duplicate-primary-key": (
-        cell("drugs", 2, "drug_id", "alemtuzumab"),
-        dict(check="unique", table="drugs", row=2, field="drug_id"),
-    ),
-    "malformed-hgnc-curie": (
-        cell("targets", 1, "hgnc_id", "HGNC17635"),
-        dict(check="pattern", table="targets", row=1, field="hgnc_id"),
-    ),
-    "malformed-doid-curie": (
-        cell("indications", 1, "condition_id", "DOID:abc"),
-        dict(check="pattern", table="indications", row=1, field="condition_id"),
-    ),
-    "malformed-unii": (cell("drugs", 1, "unii", "3a189dh42v"), dict(check="pattern", table="drugs", row=1, field="unii")),
+    "quote-differs-from-source": cell("evidence", {"quote": ORR}, "quote", "one study showed an ORR of 15.4%", "provenance"),
+    "offset-past-end": cell("evidence", {"quote": ORR}, "quote_end", "999999", "provenance", field="quote"),
+    "offset-negative": cell("evidence", {"quote": ORR}, "quote_start", "-1", "minimum"),
+    "offsets-reversed": cell("evidence", {"quote": ORR}, "quote_start", "99999", "range"),
+    "wrong-section": cell("evidence", {"section": "contraindications"}, "section", "boxed_warning", "section"),
+    "section-on-a-web-page": cell("evidence", {"quote": ORR}, "section", "clinical_studies", "section"),
+    "source-byte-changed": _seed_byte_changed,
+    "label-text-missing": _label_missing,
+    "source-characters-wrong": cell("sources", {}, "characters", "2304", "source"),
+    "evidence-source-unknown": cell("evidence", {"quote": ORR}, "source_id", "999_nowhere", "foreign-key", field="source_id"),
+    "source-path-escapes": cell("sources", {}, "path", "../../etc/passwd", "pattern"),
+    "section-offsets-reversed": cell("source_sections", {}, "section_start", "999999", "range"),
+    # claims, evidence and keys
+    "drug-missing-from-drugs": cell("indications", {"drug_id": "cemiplimab"}, "drug_id", "nivolumab", "foreign-key"),
+    "condition-missing": cell("indications", {"condition_id": "DOID:9256"}, "condition_id", "DOID:1", "foreign-key"),
+    "key-changed-without-id": cell("indications", {"condition_id": "DOID:9256"}, "status", "in use", "natural-key",
+                                   field="indication_id"),
+    "duplicate-primary-key": cell("drugs", {"drug_id": "cemiplimab"}, "drug_id", "alemtuzumab", "unique"),
+    "evidence-for-missing-claim": cell("evidence", {"quote": ORR}, "claim_id", "res-0000000000", "foreign-key"),
+    "evidence-id-tampered": cell("evidence", {"quote": ORR}, "evidence_id", "ev-0000000000", "natural-key"),
+    "claim-without-evidence": _claim_without_evidence,
+    "support-not-from-evidence": cell("drug_names", {"name": "Xacoyi"}, "support", "inferred", "support"),
+    "inferred-fields-but-stated": cell("evidence", {"quote": ORR}, "inferred_fields", "arm", "support", field="support"),
+    "corroboration-tampered": cell("corroborations", {"judgement": "contradicts"}, "judgement", "supports", "derived"),
+    "malformed-hgnc-curie": cell("targets", {}, "hgnc_id", "HGNC17635", "pattern"),
+    "malformed-doid-curie": cell("indications", {"condition_id": "DOID:9256"}, "condition_id", "DOID:abc", "pattern"),
+    "malformed-unii": cell("drugs", {"drug_id": "alemtuzumab"}, "unii", "3a189dh42v", "pattern"),
+    "disagreement-without-flag": cell("drug_properties", ISA_CLASS, "flag", "", "disagreement", field="value"),
     # values
-    "negative-dose": (
-        cell("regimens", SOCA_DOSE, "dose_value", "-5.0"),
-        dict(check="minimum", table="regimens", row=SOCA_DOSE, field="dose_value"),
-    ),
-    "percentage-over-100": (
-        cell("trial_results", SOCA_ORR, "value", "154.0"),
-        dict(check="range", table="trial_results", row=SOCA_ORR, field="value"),
-    ),
-    "interval-min-above-max": (
-        cell("regimens", SOCA_INTERVAL, "interval_min_days", "28.0"),
-        dict(check="range", table="regimens", row=SOCA_INTERVAL, field="interval_min_days"),
-    ),
-    "required-cell-empty": (
-        cell("indications", 2, "status", ""),
-        dict(check="required", table="indications", row=2, field="status"),
-    ),
-    "text-in-number-column": (
-        cell("regimens", SOCA_DOSE, "dose_value", "five"),
-        dict(check="type", table="regimens", row=SOCA_DOSE, field="dose_value"),
-    ),
-    "fraction-in-integer-column": (
-        cell("drugs", 1, "quote_end", "133.5"),
-        dict(check="type", table="drugs", row=1, field="quote_end"),
-    ),
-    "bad-boolean": (
-        cell("drug_names", 1, "in_reference", "yes"),
-        dict(check="type", table="drug_names", row=1, field="in_reference"),
-    ),
-    "bad-date": (cell("sources", 4, "published", "14 June 2024"), dict(check="type", table="sources", row=4, field="published")),
-    "stated-text-not-in-quote": (
-        cell("adverse_events", RASH, "term", "rashes"),
-        dict(check="stated-text", table="adverse_events", row=RASH, field="term"),
-    ),
-    "formula-injection": (
-        cell("interactions", 1, "consequence", '=HYPERLINK("http://x")'),
-        dict(check="formula-injection", table="interactions", row=1, field="consequence"),
-    ),
-    "soc-not-of-ctcae-term": (
-        cell("adverse_events", RASH, "soc", "Cardiac disorders"),
-        dict(check="mapping", table="adverse_events", row=RASH, field="soc"),
-    ),
-    "ctcae-term-without-match": (
-        cell("adverse_events", RASH, "ctcae_match", ""),
-        dict(check="mapping", table="adverse_events", row=RASH, field="ctcae_match"),
-    ),
+    "negative-dose": cell("dosing_steps", SOCA_STEP, "dose_value", "-5.0", "minimum"),
+    "dose-without-unit": cell("dosing_steps", SOCA_STEP, "dose_unit", "", "required", field="dose_value"),
+    "period-above-max": cell("dosing_steps", SOCA_STEP, "period", "4.0", "range"),
+    "time-unit-for-a-period": cell("dosing_steps", SOCA_STEP, "period_unit", "mg", "unit"),
+    "percentage-over-100": cell("trial_results", {"value": "15.4"}, "value", "154.0", "range"),
+    "required-cell-empty": cell("indications", {"condition_id": "DOID:9256"}, "status", "", "required"),
+    "text-in-number-column": cell("dosing_steps", SOCA_STEP, "dose_value", "five", "type"),
+    "fraction-in-integer-column": cell("evidence", {"quote": ORR}, "quote_end", "133.5", "type"),
+    "bad-boolean": cell("drug_names", {"name": "Xacoyi"}, "in_reference", "yes", "type"),
+    "bad-date": cell("sources", {"source_id": "003_1bfec97f6d0247a0"}, "published", "14 June 2024", "type"),
+    "stated-text-not-in-quote": cell("adverse_events", RASH, "term", "rashes", "stated-text"),
+    "formula-injection": cell("interactions", {}, "consequence", '=HYPERLINK("http://x")', "formula-injection"),
+    "soc-not-of-ctcae-term": cell("adverse_events", RASH, "soc", "Cardiac disorders", "mapping"),
+    "ctcae-term-without-match": cell("adverse_events", RASH, "ctcae_match", "", "mapping"),
+    "skos-relation-inverted": cell("adverse_events", RASH, "ctcae_match", "skos:broadMatch", "mapping"),
     # files and format
-    "csv-row-dropped-parquet-keeps": (_drop_csv_row, dict(check="parity", table="indications", row=3)),
-    "parquet-row-dropped-csv-keeps": (
-        lambda pkg: drop_parquet_row(pkg, "drug_names", 2),
-        dict(check="parity", table="drug_names", row=2),
+    "csv-row-dropped-parquet-keeps": _drop_csv_row,
+    "parquet-row-dropped-csv-keeps": _parquet_row_dropped,
+    "csv-changed-hash-not-updated": cell("drugs", {"drug_id": "cemiplimab"}, "inn", "x", "hash", resync=False),
+    "resource-file-missing": _resource_file_missing,
+    "resource-not-listed": _drop_resource,
+    "resource-path-escapes": _escape_path,
+    "extra-unknown-column": _extra_column,
+    "column-renamed": _rename_column,
+    "row-with-missing-cell": _short_row,
+    "csv-with-bom": file_fault("data/drugs.csv", lambda b: b"\xef\xbb\xbf" + b, check="encoding", table="drugs"),
+    "csv-with-crlf": file_fault("data/targets.csv", lambda b: b.replace(b"\n", b"\r\n"), check="encoding", table="targets"),
+    "csv-not-utf8": file_fault(
+        "data/drug_organizations.csv", lambda b: b.replace("’".encode(), b"\x92"), check="encoding", table="drug_organizations"
     ),
-    "csv-changed-hash-not-updated": (cell("drugs", 1, "drug_class", "x", resync=False), dict(check="hash", table="drugs")),
-    "resource-file-missing": (
-        lambda pkg: (pkg / "data" / "targets.parquet").unlink(),
-        dict(check="missing-file", table="targets_parquet"),
-    ),
-    "resource-not-listed": (_drop_resource, dict(check="resource", table="regimens")),
-    "resource-path-escapes": (_escape_path, dict(check="path", table="drugs")),
-    "extra-unknown-column": (_extra_column, dict(check="header", table="drugs", field="atc_code")),
-    "column-renamed": (_rename_column, dict(check="header", table="regimens", field="dose_unit")),
-    "row-with-missing-cell": (_short_row, dict(check="row-length", table="targets", row=2)),
-    "csv-with-bom": (corrupt_file("data/drugs.csv", lambda b: b"\xef\xbb\xbf" + b), dict(check="encoding", table="drugs")),
-    "csv-with-crlf": (
-        corrupt_file("data/targets.csv", lambda b: b.replace(b"\n", b"\r\n")),
-        dict(check="encoding", table="targets"),
-    ),
-    "csv-not-utf8": (
-        corrupt_file("data/drug_organizations.csv", lambda b: b.replace("’".encode(), b"\x92")),
-        dict(check="encoding", table="drug_organizations"),
-    ),
-    "truncated-parquet": (
-        corrupt_file("data/conditions.parquet", lambda b: b[: len(b) // 2]),
-        dict(check="parquet", table="conditions"),
-    ),
-    "empty-table": (_empty_table, dict(check="non-empty", table="interactions")),
-    "descriptor-schema-tampered": (_remove_enum_from_descriptor, dict(check="descriptor", table="indications")),
-    "descriptor-not-json": (corrupt_file("datapackage.json", lambda b: b[:-20]), dict(check="descriptor")),
+    "truncated-parquet": file_fault("data/conditions.parquet", lambda b: b[: len(b) // 2], check="parquet", table="conditions"),
+    "empty-table": _empty_table,
+    "descriptor-schema-tampered": _descriptor_tampered,
+    "descriptor-not-json": file_fault("datapackage.json", lambda b: b[:-20], check="descriptor"),
 }
 
 VOCAB_COLUMNS = [(t, f["name"]) for t in schemas.table_names() for f in schemas.fields(t) if schemas.vocab_of(f)]
 
 
-def first_filled_row(table: str, column: str) -> int:
-    rows = read_rows(PKG, table)
+def first_filled_row(pkg: Path, table: str, column: str) -> int:
+    rows = read_rows(pkg, table)
     col = rows[0].index(column)
     return next(i for i, r in enumerate(rows) if i and r[col])
 
 
-@pytest.fixture
-def pkg(tmp_path) -> Path:
-    dest = tmp_path / "pkg"
-    shutil.copytree(PKG, dest)
-    return dest
-
-
 @pytest.mark.parametrize("fault", sorted(FAULTS))
-def test_fault_is_caught_and_located(pkg, fault):
-    apply, expected = FAULTS[fault]
-    apply(pkg)
-    problems = validate_package(pkg)
+def test_fault_is_caught_and_located(mini_package, fault):
+    expected = FAULTS[fault](mini_package)
+    problems = validate_package(mini_package)
     assert has(problems, **expected), "\n".join(map(str, problems)) or "no problem reported"
 
 
 @pytest.mark.parametrize(("table", "column"), VOCAB_COLUMNS, ids=[f"{t}.{c}" for t, c in VOCAB_COLUMNS])
-def test_out_of_vocabulary_term_in_every_vocabulary_column(pkg, table, column):
-    row = first_filled_row(table, column)
-    set_cell(pkg, table, row, column, "not-a-term")
-    problems = validate_package(pkg)
+def test_out_of_vocabulary_term_in_every_vocabulary_column(mini_package, table, column):
+    row = first_filled_row(mini_package, table, column)
+    set_cell(mini_package, table, row, column, "not-a-term")
+    problems = validate_package(mini_package)
     assert has(problems, check="vocabulary", table=table, row=row, field=column), "\n".join(map(str, problems))
 
 
-def test_cli_on_a_copy_reports_json_and_exit_code(pkg):
-    set_cell(pkg, "regimens", SOCA_DOSE, "dose_value", "-5.0")
+def test_cli_on_a_copy_reports_json_and_exit_code(mini_package):
+    row = find(mini_package, "dosing_steps", **SOCA_STEP)
+    set_cell(mini_package, "dosing_steps", row, "dose_value", "-5.0")
     result = subprocess.run(
-        [sys.executable, "-m", "mabdata", "validate", str(pkg), "--format", "json"], capture_output=True, text=True
+        [sys.executable, "-m", "mabdata", "validate", str(mini_package), "--format", "json"], capture_output=True, text=True
     )
     assert result.returncode == 1
     report = json.loads(result.stdout)
     assert report["valid"] is False
-    assert {"table": "regimens", "row": SOCA_DOSE, "field": "dose_value", "check": "minimum"}.items() <= report["errors"][
-        0
-    ].items()
-    text = subprocess.run([sys.executable, "-m", "mabdata", "validate", str(pkg)], capture_output=True, text=True)
-    assert f"regimens row {SOCA_DOSE} field dose_value: -5.0 is below the minimum 0" in text.stderr
+    first = report["errors"][0]
+    assert {"table": "dosing_steps", "row": row, "field": "dose_value", "check": "minimum"}.items() <= first.items()
+    text = subprocess.run([sys.executable, "-m", "mabdata", "validate", str(mini_package)], capture_output=True, text=True)
+    assert f"dosing_steps row {row} field dose_value: -5.0 is below the minimum 0" in text.stderr
     assert "Traceback" not in text.stderr
