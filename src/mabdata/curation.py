@@ -196,6 +196,11 @@ def _yaml_problem(path: Path, exc: yaml.YAMLError) -> Problem:
     )
 
 
+def _did_you_mean(word: str, known: list[str]) -> str:
+    near = difflib.get_close_matches(word, known, n=1)
+    return f"did you mean {near[0]!r}? " if near else ""
+
+
 def _pydantic_problems(
     path: Path, exc: ValidationError, table: str | None, row: int | None, item: Any, model: type[BaseModel]
 ) -> list[Problem]:
@@ -206,8 +211,7 @@ def _pydantic_problems(
         loc = [str(x) for x in err["loc"]]
         fld = loc[0] if loc else None
         if err["type"] == "extra_forbidden":
-            near = difflib.get_close_matches(fld or "", list(model.model_fields), n=1)
-            hint = f"did you mean {near[0]!r}? " if near else ""
+            hint = _did_you_mean(fld or "", list(model.model_fields))
             msg = f"unknown key {fld!r} ({hint}expected one of: {', '.join(model.model_fields)})"
         elif err["type"] == "missing":
             msg = f"missing required key {fld!r}"
@@ -360,7 +364,7 @@ def read(path: Path) -> Curation:
             problems.append(
                 Problem(
                     "curation-schema",
-                    f"unknown section {key!r} (expected one of: {', '.join(allowed)})",
+                    f"unknown section {key!r} ({_did_you_mean(str(key), allowed)}expected one of: {', '.join(allowed)})",
                     file=str(path),
                     line=doc.key_lines.get(key, doc.line),
                 )

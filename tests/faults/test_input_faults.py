@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from conftest import copy_project, snapshot
+from conftest import snapshot
 
 from mabdata import publish
 from mabdata.errors import MabdataError
@@ -17,6 +17,8 @@ from mabdata.errors import MabdataError
 SOCA = "seeds/002_f633e4ad168ed7ca.yaml"
 SOCA_TXT = "seeds/002_f633e4ad168ed7ca.txt"
 ALEM = "seeds/003_1bfec97f6d0247a0.yaml"
+ISA = "labels/BLA761113.yaml"
+ISA_JSON = "labels/raw/BLA761113.json"
 
 
 def replace(rel: str, old: str, new: str):
@@ -35,26 +37,36 @@ def write(rel: str, data: bytes):
 
 FAULTS = {
     "yaml-syntax-error": (
-        replace(SOCA, "    frequency: once every two or three weeks\n", "    frequency: [once\n"),
-        [SOCA, "[yaml]", "(line ", "column "],
+        replace(SOCA, "        timing: once every two or three weeks\n", "        timing: [once\n"),
+        [f"{SOCA}:153: YAML syntax error", "(column "],
     ),
     "unknown-key": (
-        replace(SOCA, "    dose_unit: mg/kg\n", "    dose_unit: mg/kg\n    dose_units: mg\n"),
-        [SOCA, "regimens row 3 field dose_units: unknown key 'dose_units' (expected one of:"],
+        replace(SOCA, "        dose_unit: mg/kg\n", "        dose_unit: mg/kg\n        dose_units: mg\n"),
+        [f"{SOCA}:152 dosing_steps row 1 field dose_units: unknown key 'dose_units' (did you mean 'dose_unit'?"],
     ),
-    "unknown-section": (replace(SOCA, "regimens:\n", "regimen:\n"), [SOCA, "unknown section 'regimen'"]),
+    "unknown-section": (
+        replace(SOCA, "regimens:\n", "regimen:\n"),
+        [SOCA, "unknown section 'regimen'", "did you mean 'regimens'"],
+    ),
     "duplicate-key": (
-        replace(SOCA, "    dose_unit: mg/kg\n", "    dose_unit: mg/kg\n    dose_unit: mg\n"),
-        [SOCA, "duplicate key 'dose_unit'"],
+        replace(SOCA, "        dose_unit: mg/kg\n", "        dose_unit: mg/kg\n        dose_unit: mg\n"),
+        [f"{SOCA}:152", "duplicate key 'dose_unit' (first at line 151)"],
     ),
     "missing-quote": (
-        replace(ALEM, "    quote: Alemtuzumab can induce autoimmune thyroid disease\n", ""),
-        [ALEM, "adverse_events row 7 field quote: missing required key 'quote'"],
+        replace(ALEM, "    quote: Alemtuzumab has shown promise in clinical trials\n", ""),
+        [f"{ALEM}:", "studies row 1 field quote: a claim needs evidence"],
     ),
-    "wrong-value-type": (replace(SOCA, "    value: 15.4\n", "    value: high\n"), [SOCA, "trial_results row 1 field value:"]),
+    "quote-and-evidence-list": (
+        replace(SOCA, "    route: INTRAVENOUS\n", "    route: INTRAVENOUS\n    quote: Socazolimab\n"),
+        [SOCA, "regimens row 1 field evidence: give either 'quote' or an 'evidence' list, not both"],
+    ),
+    "wrong-value-type": (
+        replace(SOCA, "        value: 15.4\n", "        value: high\n"),
+        [f"{SOCA}:196 trial_results row 1 field value:", "valid number"],
+    ),
     "quote-absent": (
         replace(SOCA, "The recommended dose is 5 mg/kg", "The recommended dose is 6 mg/kg"),
-        [SOCA, "regimens row 3 field quote: quote not found in the source text"],
+        [f"{SOCA}:172 regimens row 1 field quote: quote not found in the source text"],
     ),
     "quote-twice-without-occurrence": (
         replace(SOCA, '    quote: "Socazolimab: Uses, Side Effects, and How It Works"\n', "    quote: Socazolimab\n"),
@@ -68,40 +80,56 @@ FAULTS = {
         ),
         [SOCA, "occurrence 2 requested but the quote occurs 1 time(s)"],
     ),
+    "quote-across-label-sections": (
+        replace(ISA, '    quote: "Manufactured by: sanofi-aventis U.S. LLC"\n', '    quote: "sanofi-aventis U.S. LLC\\n\\n["\n'),
+        [ISA],
+    ),
     "unknown-vocabulary-term": (
         replace(SOCA, "    route: INTRAVENOUS\n", "    route: intravenus\n"),
-        [SOCA, "unknown route term 'intravenus' (closest known terms: INTRAVENOUS"],
+        [f"{SOCA}:147 regimens row 1 field route: unknown route term 'intravenus' (closest known terms: INTRAVENOUS"],
     ),
     "unknown-status-term": (
         replace(ALEM, "    status: in use\n", "    status: aproved\n"),
-        [ALEM, "indications row 1 field status: unknown indication_status term 'aproved' (closest known terms: approved"],
+        [f"{ALEM}:88 indications row 1 field status: unknown indication_status term 'aproved' (closest known terms: approved"],
+    ),
+    "inferred-field-unknown": (
+        replace(ALEM, "    inferred: [status]\n", "    inferred: [stattus]\n"),
+        [ALEM, "field inferred: inferred field 'stattus' is not a field of indications"],
+    ),
+    "target-not-named-not-inferred": (
+        replace(SOCA, "    inferred: [target_id]\n", ""),
+        [SOCA, "no quote of the claim names its target_id (target_term is empty)"],
     ),
     "title-not-first-line": (
         replace(SOCA, 'title: "Socazolimab: Uses', 'title: "Socazolimab: Usage'),
-        [SOCA, "source field title:"],
-    ),
-    "drug-not-declared": (
-        replace(ALEM, "  - drug_id: alemtuzumab\n    term: chills\n", "  - drug_id: alemtuzumabb\n    term: chills\n"),
-        [ALEM, "field drug_id: drug 'alemtuzumabb' is not described"],
+        [f"{SOCA}:5 field title: title 'Socazolimab: Usage, Side Effects, and How It Works' is not the document's first line"],
     ),
     "target-not-in-hgnc": (
         replace(ALEM, "    target_id: CD52\n", "    target_id: CD52X\n"),
-        [ALEM, "field target_id: 'CD52X' is not an HGNC symbol in reference/hgnc"],
+        [f"{ALEM}:52", "field target_id: 'CD52X' is not an HGNC symbol in reference/hgnc"],
     ),
     "condition-not-in-doid": (
         replace(ALEM, "    condition_id: DOID:2377\n", "    condition_id: DOID:2378\n"),
-        [ALEM, "field condition_id: 'DOID:2378' is not a Disease Ontology id"],
+        [f"{ALEM}:86", "field condition_id: 'DOID:2378' is not a Disease Ontology id"],
     ),
-    "disagreement-without-note": (
-        replace(
-            "seeds/001_b735163c3ee337a8.yaml",
-            "    curation_note: The source calls isatuximab humanized; Thera-SAbDab classifies it as chimeric.\n",
-            "",
-        ),
-        [
-            "seeds/001_b735163c3ee337a8.yaml",
-            "drugs row 1 field sequence_source: the source says 'humanized' but Thera-SAbDab says 'chimeric'",
+    "disagreement-without-flag": (
+        replace("seeds/001_b735163c3ee337a8.yaml", "    flag: disagrees with reference\n", ""),
+        ["seeds/001_b735163c3ee337a8.yaml", "drug_properties row 2 field value: the source's value differs from the reference"],
+    ),
+    "inverted-skos-relation": (
+        replace(SOCA, "    ctcae_match: skos:narrowMatch\n", "    ctcae_match: skos:broadMatch\n"),
+        [SOCA, "field ctcae_match: 'Rash maculo-papular' qualifies 'rash', so it is narrower: use skos:narrowMatch"],
+    ),
+    "conflicting-restatement": (
+        lambda root: [
+            replace(
+                "seeds/001_b735163c3ee337a8.yaml",
+                "    target_term: CD38 receptor\n    action_type: BINDING AGENT\n    mechanism: ADCC\n",
+                "    target_term: CD38 receptor\n    action_type: BINDING AGENT\n    mechanism: ADCC\n    flag: dubious\n",
+            )(root),
+            replace(ISA, "    mechanism: ADCC\n", "    mechanism: ADCC\n    flag: ambiguous\n")(root),
         ],
+        ["drug_targets", "the same claim is stated in", "with flag"],
     ),
     "document-empty": (write(SOCA_TXT, b""), [SOCA_TXT, "source document is empty"]),
     "document-not-utf8": (write(SOCA_TXT, "Socazolimab – caf\u00e9".encode("latin-1", "replace")), [SOCA_TXT, "not UTF-8"]),
@@ -111,9 +139,11 @@ FAULTS = {
         ["seeds/004_new.txt", "source document is not curated"],
     ),
     "curation-without-document": (lambda root: (root / SOCA_TXT).unlink(), [SOCA, "curation file has no source document"]),
+    "label-record-not-json": (write(ISA_JSON, b"{not json"), [ISA_JSON, "[label]"]),
+    "label-rendering-stale": (replace("labels/BLA761113.txt", "SARCLISA", "SARCLISO"), ["differs from the rendering"]),
     "python-tag-refused": (
         replace(SOCA, "source:\n", "source: !!python/object/apply:os.system ['touch pwned']\nsrc:\n"),
-        [SOCA, "could not determine a constructor for the tag"],
+        [SOCA, "YAML tags (!!...) are not allowed"],
     ),
     "source-id-with-dotdot": (
         lambda root: [
@@ -126,25 +156,11 @@ FAULTS = {
 FORMULA = {
     f"formula-{name}": (
         replace(SOCA, "    territory: Greater China\n", f'    territory: "{prefix}Greater China"\n'),
-        [SOCA, "drug_organizations row 2 field territory: text starts with a spreadsheet formula character"],
+        [f"{SOCA}:32 drug_organizations row 2 field territory: text starts with a spreadsheet formula character"],
     )
     for name, prefix in {"equals": "=", "plus": "+", "at": "@", "tab": "\\t", "cr": "\\r"}.items()
 }
 ALL = {**FAULTS, **FORMULA}
-
-
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory) -> Path:
-    return copy_project(tmp_path_factory.mktemp("pristine") / "project")
-
-
-@pytest.fixture
-def project(pristine, tmp_path) -> Path:
-    import shutil
-
-    dest = tmp_path / "project"
-    shutil.copytree(pristine, dest)
-    return dest
 
 
 @pytest.mark.parametrize("fault", sorted(ALL))

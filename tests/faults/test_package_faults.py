@@ -24,7 +24,10 @@ from mabdata.validate import validate_package
 Expected = dict
 Fault = Callable[[Path], Expected]
 
-ORR = "For its approved indication in recurrent or metastatic cervical cancer, one study showed an objective response rate (ORR) of 15.4%"
+ORR = (
+    "For its approved indication in recurrent or metastatic cervical cancer, one study showed an objective response "
+    "rate (ORR) of 15.4%"
+)
 
 
 def find(pkg: Path, table: str, **where: str) -> int:
@@ -169,8 +172,9 @@ FAULTS: dict[str, Fault] = {
     # claims, evidence and keys
     "drug-missing-from-drugs": cell("indications", {"drug_id": "cemiplimab"}, "drug_id", "nivolumab", "foreign-key"),
     "condition-missing": cell("indications", {"condition_id": "DOID:9256"}, "condition_id", "DOID:1", "foreign-key"),
-    "key-changed-without-id": cell("indications", {"condition_id": "DOID:9256"}, "status", "in use", "natural-key",
-                                   field="indication_id"),
+    "key-changed-without-id": cell(
+        "indications", {"condition_id": "DOID:9256"}, "status", "in use", "natural-key", field="indication_id"
+    ),
     "duplicate-primary-key": cell("drugs", {"drug_id": "cemiplimab"}, "drug_id", "alemtuzumab", "unique"),
     "evidence-for-missing-claim": cell("evidence", {"quote": ORR}, "claim_id", "res-0000000000", "foreign-key"),
     "evidence-id-tampered": cell("evidence", {"quote": ORR}, "evidence_id", "ev-0000000000", "natural-key"),

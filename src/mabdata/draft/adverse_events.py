@@ -22,7 +22,20 @@ from mabdata.draft.text import Document, Sentence, strip_refs
 
 @cache
 def adr_lexicon() -> AdrLexicon:
-    return load_lexicon()
+    """mabdata.adr's lexicon with its learned priors pooled over singular and plural forms: the
+    engine matches "infections" and "infection" alike, but a prior learned for one surface form
+    ("upper respiratory tract infections": found twice, never annotated) would veto the form the
+    annotators happened to write less often."""
+    from mabdata.adr.lexicon import Prior, learned_priors
+    from mabdata.adr.text import key_of
+
+    raw = learned_priors()
+    pooled: dict[tuple[str, ...], list[int]] = {}
+    for term, p in raw.items():
+        acc = pooled.setdefault(key_of(term), [0, 0])
+        acc[0] += p.found
+        acc[1] += p.annotated
+    return load_lexicon(priors={t: Prior(*pooled[key_of(t)]) for t in raw})
 
 
 @cache
@@ -71,6 +84,21 @@ def _event_ok(text: str, start: int, end: int, a: int) -> bool:
     if norm(text[start:end]) in {norm(w) for w in cfg["not_events"]}:
         return False
     return not rx("adverse_events", "not_event_before").search(text[max(a, start - 40) : start])
+
+
+def _extend(text: str, start: int, floor: int) -> int:
+    """Take in the words that name a longer event with the mention as its head ("respiratory
+    syncytial virus infections", not "virus infections"), up to the start of its list item."""
+    from mabdata.adr.lexicon import rules
+
+    stop = set(rules()["item_stop_words"]) | set(rules()["severity_words"]) | set(data("adverse_events")["extend_stop"])
+    k = start
+    for _ in range(3):
+        m = re.search(r"([a-z][a-z-]+) $", text[max(floor, k - 30) : k])
+        if not m or m.group(1) in stop:
+            break
+        k = k - len(m.group(0))
+    return k
 
 
 def _event(lex: Lexicon, term: str, **values: Any) -> dict[str, Any]:
@@ -160,6 +188,15 @@ def label_warnings(col: Collector, doc: Document, sents: list[Sentence], drug: D
         col.add("adverse_events", (a, b), 0.6, values)
 
 
+def _lead(before: str) -> str | None:
+    """The clause a statement is headed by: "In combination with X: The most common ..."."""
+    before = re.sub(r"(?i)\bthe\s*$", "", before).rstrip()
+    if not before.endswith(":"):
+        return None
+    clause = re.split(r"[.\]•:]\s+|\)\s+(?=[A-Z])", before.rstrip()[:-1])[-1].strip()
+    return clause if rx("adverse_events", "context_lead").match(clause) and len(clause.split()) <= 20 else None
+
+
 def _threshold(seg: str) -> tuple[float | None, str | None]:
     m = rx("adverse_events", "threshold").search(seg)
     if not m:
@@ -181,17 +218,17 @@ def most_common(col: Collector, doc: Document, sents: list[Sentence], drug: Drug
             continue
         threshold, relation = _threshold(st[m.start() : m.end()])
         lab = bool(rx("adverse_events", "laboratory").search(m.group(0)))
-        lead = rx("adverse_events", "context_lead", 0).search(st[: m.start() + 1])
         inside = rx("adverse_events", "context_inside").search(st[: m.end()])
-        context = lead.group(0).rstrip(": ") if lead else (inside.group(0) if inside else None)
+        context = _lead(st[: m.start()]) or (inside.group(0) if inside else None)
         a = s.start + m.end()
         b = strip_refs(text, a, s.end)[1]
         for r in find_reactions(text[a:b], "adverse reactions", lexicon):
-            if not _event_ok(text, a + r.start, a + r.end, a):
+            start = _extend(text, a + r.start, a)
+            if not _event_ok(text, start, a + r.end, a):
                 continue
             category = "laboratory abnormality" if lab or r.kind == "lab_abnormality" else "most common"
             values = _event(
-                lex, r.text, drug_id=drug.inn, category=category, context=context,
+                lex, text[start : a + r.end], drug_id=drug.inn, category=category, context=context,
                 threshold=threshold, threshold_relation=relation,
             )
             col.add("adverse_events", (s.start, b), 0.7 if threshold is not None else 0.5, values)
@@ -219,14 +256,14 @@ def web_events(col: Collector, doc: Document, sents: list[Sentence], drug: Drug,
         sev = rx("adverse_events", "severity").search(st)
         comb = re.search(r"(?:combined|in combination) with [a-z -]+?(?=,|\.|$| a )", st)
         for r in find_reactions(st, None, lexicon):
-            start, end = s.start + r.start, s.start + r.end
+            start, end = _extend(text, s.start + r.start, s.start), s.start + r.end
             if not _event_ok(text, start, end, s.start):
                 continue
             if any(doid == lex.diseases.get(norm(r.text)) for doid in indicated):
                 continue  # the drug's own indication is not its adverse event
             rare = bool(re.search(r"in rare cases,?\s*$", st[: r.start], re.I))
             values = _event(
-                lex, r.text, drug_id=drug.inn, category=category, frequency="rare" if rare else freq,
+                lex, text[start:end], drug_id=drug.inn, category=category, frequency="rare" if rare else freq,
                 severity=sev.group(0) if sev else None, serious=serious, context=comb.group(0) if comb else None,
             )
             col.add("adverse_events", (s.start, s.end), 0.6, values)

@@ -42,6 +42,7 @@ class DraftClaim:
     results: list[DraftClaim] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     flag: str | None = None
+    key: tuple = ()
 
 
 @cache
@@ -121,11 +122,11 @@ class Collector:
         values = _clean(values)
         key = self._key("trial_results", values, [])
         for r in study.results:
-            if self._key("trial_results", r.values, []) == key:
+            if r.key == key:
                 if all((q.start, q.end) != span for q in r.quotes):
                     r.quotes.append(Quote(*span))
                 return
-        study.results.append(DraftClaim("trial_results", values, [Quote(*span)], confidence))
+        study.results.append(DraftClaim("trial_results", values, [Quote(*span)], confidence, key=key))
 
     def count(self) -> int:
         return sum(len(v) for v in self.claims.values()) + sum(
@@ -136,18 +137,22 @@ class Collector:
 
     def occurrence(self, start: int, end: int) -> int | None:
         """Which occurrence of its text the span is (None when the text occurs once), the way the
-        build counts them (non-overlapping, left to right)."""
+        build counts them (non-overlapping, left to right); -1 when overlapping repeats make the
+        span unplaceable."""
         if (start, end) in self._occurrences:
             return self._occurrences[(start, end)]
         q = self.text[start:end]
-        n = self.text.count(q)
-        occ: int | None = None
-        if n > 1:
-            k, pos = 1, self.text.find(q)
-            while pos != -1 and pos < start:
-                pos = self.text.find(q, pos + len(q))
-                k += 1
-            occ = k if pos == start else -1  # -1: overlapping repeats, not placeable
+        k, pos = 1, self.text.find(q)
+        while pos != -1 and pos < start:
+            pos = self.text.find(q, pos + len(q))
+            k += 1
+        occ: int | None
+        if pos != start:
+            occ = -1
+        elif k > 1 or self.text.find(q, start + len(q)) != -1:
+            occ = k
+        else:
+            occ = None
         self._occurrences[(start, end)] = occ
         return occ
 

@@ -53,7 +53,7 @@ def label_contraindications(col: Collector, doc: Document, sents: list[Sentence]
             col.add("contraindications", (a, b), 0.8, values)
             continue
         m = re.match(r"(?:patients (?:with|who have) )?(.+?)\.?$", text[a:b], re.I)
-        if m and len(m.group(1).split()) >= 2:
+        if m and len(re.findall(r"[A-Za-z]{2,}", m.group(1))) >= 2 and m.group(1)[:1].isalpha():
             term = _term(m.group(1))
             col.add("contraindications", (a, b), 0.5, {"drug_id": drug.inn, "term": term, "kind": _kind(term), "strength": "contraindicated"})
 

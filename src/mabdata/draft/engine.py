@@ -11,7 +11,7 @@ from mabdata import labels
 from mabdata.draft import adverse_events, contraindications, indications, interactions, names, precautions, regimens
 from mabdata.draft import studies, targets
 from mabdata.draft.claims import Collector, to_yaml
-from mabdata.draft.lexicon import Lexicon, load
+from mabdata.draft.lexicon import DiseaseIndex, Lexicon, load
 from mabdata.draft.text import Document, sentences
 
 _TITLE = re.compile(r"^(?P<brand>.+?) \((?P<generic>.+?)\) prescribing information\b")
@@ -24,6 +24,7 @@ def extract_document(doc: Document, lex: Lexicon | None = None) -> Collector | N
     drug = names.identify(doc, sents, lex)
     if drug is None:
         return None
+    doc.diseases = DiseaseIndex(lex, doc.text, doc.blocks())
     col = Collector(doc.text, lex)
     names.drug_names(col, doc, sents, drug, lex)
     names.drug_properties(col, doc, sents, drug)

@@ -7,14 +7,14 @@ from __future__ import annotations
 import re
 
 from mabdata.draft.claims import Collector
-from mabdata.draft.lexicon import Lexicon, find_diseases
+from mabdata.draft.lexicon import Lexicon
 from mabdata.draft.names import Drug
 from mabdata.draft.patterns import data, first_label, ordered, rx
 from mabdata.draft.text import Document, Sentence, strip_refs
 
 # A full stop followed by a lower-case word starts the next item of an "is indicated:" list.
 _ITEM = re.compile(r"(?<=\.)\s+(?=[a-z])")
-_LEAD = re.compile(r"^[^:]{0,160}?\bindicated\b(?:\s+for)?\s*:\s*")
+_LEAD = re.compile(r"[^:]{0,160}?\bindicated\b(?:\s+for)?\s*:\s*")
 
 
 def statements(text: str, s: Sentence) -> list[tuple[int, int]]:
@@ -79,9 +79,10 @@ def _values(text: str, a: int, b: int, cond: tuple[int, int, str] | None) -> dic
     return v
 
 
-def _conditions(lex: Lexicon, text: str, a: int, b: int) -> list[tuple[int, int, str]]:
+def _conditions(doc: Document, lex: Lexicon, a: int, b: int) -> list[tuple[int, int, str]]:
+    text = doc.text
     out = []
-    found = find_diseases(lex, text, a, b)
+    found = doc.diseases(a, b)
     for start, end, doid in found:
         if rx("indications", "not_indication_before").search(text[max(a, start - 40) : start]):
             continue
@@ -110,7 +111,7 @@ def label_indications(col: Collector, doc: Document, sents: list[Sentence], drug
             if not rx("indications", "statement_cue").search(seg):
                 continue
             limitation = bool(re.search(r"\bnot (?:indicated|recommended)\b|limitations? of use", seg, re.I))
-            conds = _conditions(lex, text, a, b)
+            conds = _conditions(doc, lex, a, b)
             if not conds:
                 continue
             accelerated = _accelerated(text, mine, i) and not limitation
@@ -145,7 +146,7 @@ def web_indications(col: Collector, doc: Document, sents: list[Sentence], drug: 
             continue
         if status == "guideline-listed":
             regs = [r for r in regs if r == "CSCO"] or ["unspecified"]
-        for cond in _conditions(lex, text, s.start, s.end):
+        for cond in _conditions(doc, lex, s.start, s.end):
             v = _values(text, s.start, s.end, cond)
             v.pop("population")  # a web page's "patients" clause is rarely the indication's population
             v.update(drug_id=drug.inn, status=status, regulator=None)

@@ -93,7 +93,9 @@ def load(root: Path | None = None) -> Lexicon:
     for term in schemas.vocabulary("route").terms:
         routes[term.split(" (")[0].casefold()] = term
     conditions, targets, names = _reference_state(root)
-    return Lexicon(
+    for table in schemas.claim_tables():  # read the table schemas now, not inside the first document
+        schemas.natural_key(table)
+    lex = Lexicon(
         antibodies=antibodies,
         inns=sorted({inn for inn, _ in antibodies.values()}),
         genes=genes,
@@ -107,6 +109,9 @@ def load(root: Path | None = None) -> Lexicon:
         reference_names=names,
         broad_named=frozenset(named),
     )
+    import mabdata.build  # noqa: F401 - its reference_values decides property disagreements; import it once, up front
+
+    return lex
 
 
 def _variants(name: str, cfg: dict) -> list[str]:
@@ -143,14 +148,16 @@ def find_diseases(lex: Lexicon, text: str, start: int = 0, end: int | None = Non
     organ = data("lexicon")["organ_words"]
     spans = [(m.start(), m.end()) for m in _WORD.finditer(text, start, len(text) if end is None else end)]
     toks = [text[a:b].casefold() for a, b in spans]
+    # run[k]: how many words from k on are adjacent (a space or a hyphen apart, never a comma or a bracket)
+    run = [1] * len(spans)
+    for k in range(len(spans) - 2, -1, -1):
+        if text[spans[k][1] : spans[k + 1][0]] in (" ", "-", "–"):
+            run[k] = run[k + 1] + 1
     out, i = [], 0
     while i < len(toks):
         hit = None
         if toks[i] in lex.disease_first or organ.get(toks[i]) in lex.disease_first:
-            for n in range(min(lex.disease_max_words, len(toks) - i), 0, -1):
-                # Words must be adjacent (a space or a hyphen apart), never across a comma or a bracket.
-                if n > 1 and any(text[spans[k][1] : spans[k + 1][0]] not in (" ", "-", "–") for k in range(i, i + n - 1)):
-                    continue
+            for n in range(min(lex.disease_max_words, run[i]), 0, -1):
                 key = " ".join(toks[i : i + n])
                 keys = [key]
                 if n > 1:
@@ -167,6 +174,24 @@ def find_diseases(lex: Lexicon, text: str, start: int = 0, end: int | None = Non
         else:
             i += 1
     return out
+
+
+class DiseaseIndex:
+    """Disease names of one text, found once per block (a label section, a web paragraph) and
+    then looked up by range: recognizers ask about overlapping spans many times."""
+
+    def __init__(self, lex: Lexicon, text: str, blocks: list[tuple[int, int]]) -> None:
+        self.lex, self.text = lex, text
+        self.blocks = sorted(blocks)
+        self.found: dict[tuple[int, int], list[tuple[int, int, str]]] = {}
+
+    def __call__(self, start: int, end: int) -> list[tuple[int, int, str]]:
+        block = next(((a, b) for a, b in self.blocks if a <= start and end <= b), None)
+        if block is None:
+            return find_diseases(self.lex, self.text, start, end)
+        if block not in self.found:
+            self.found[block] = find_diseases(self.lex, self.text, *block)
+        return [d for d in self.found[block] if start <= d[0] and d[1] <= end]
 
 
 _GENE_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9]")

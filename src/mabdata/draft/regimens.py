@@ -12,11 +12,12 @@ from functools import cache
 from typing import Any
 
 from mabdata.draft.claims import Collector
-from mabdata.draft.lexicon import Lexicon, find_diseases
+from mabdata.draft.lexicon import Lexicon
 from mabdata.draft.names import Drug
 from mabdata.draft.patterns import data, integral, number, rx
 from mabdata.draft.text import Document, Sentence, headings, strip_refs
 
+_DOSE_HINT = re.compile(r"\d\s*(?:mg|mcg|µg|g)\b")
 STEP_FIELDS = ("label", "dose_value", "dose_value_max", "dose_unit", "timing", "frequency", "period", "period_max")
 
 
@@ -216,9 +217,10 @@ def _weeks(text: str, a: int, b: int, steps_: list[dict[str, Any]]) -> None:
         steps_[1].setdefault("from_week", n + 1)
 
 
-def _context(text: str, a: int, b: int, lex: Lexicon) -> dict[str, Any]:
+def _context(doc: Document, a: int, b: int) -> dict[str, Any]:
+    text = doc.text
     v: dict[str, Any] = {"route": route(text[a:b])}
-    conds = find_diseases(lex, text, a, b)
+    conds = doc.diseases(a, b)
     if conds:
         v["condition_id"] = conds[0][2]
         v["condition_term"] = text[conds[0][0] : conds[0][1]]
@@ -234,13 +236,13 @@ def _context(text: str, a: int, b: int, lex: Lexicon) -> dict[str, Any]:
 def label_regimens(col: Collector, doc: Document, sents: list[Sentence], drug: Drug, lex: Lexicon) -> None:
     text = doc.text
     for s in sents:
-        if s.section != "dosage_and_administration":
+        if s.section != "dosage_and_administration" or not _DOSE_HINT.search(text, s.start, s.end):
             continue
         a, b = strip_refs(text, s.start, s.end)
         for regimen in steps(text, a, b, drug):
             if not any("period" in st or "count" in st or "infusion_duration" in st for st in regimen):
                 continue
-            ctx = _context(text, a, b, lex)
+            ctx = _context(doc, a, b)
             conf = 0.7 if ctx.get("route") else 0.6
             col.add("regimens", (s.start, s.end), conf, {"drug_id": drug.inn, **ctx}, steps=regimen)
 
@@ -260,7 +262,7 @@ def web_regimens(col: Collector, doc: Document, sents: list[Sentence], drug: Dru
         parts = []
         for s in group:
             regs = steps(text, s.start, s.end, drug)
-            ctx = _context(text, s.start, s.end, lex)
+            ctx = _context(doc, s.start, s.end)
             single = _step_values(text, s.start, s.end) if not regs else {}
             single.pop("_start", None)
             parts.append((s, regs, ctx, single))

@@ -9,12 +9,13 @@ from functools import cache
 from typing import Any
 
 from mabdata.draft.claims import Collector, DraftClaim
-from mabdata.draft.lexicon import Lexicon, find_diseases
+from mabdata.draft.lexicon import Lexicon
 from mabdata.draft.names import Drug
 from mabdata.draft.patterns import data, first_label, ordered, rx
 from mabdata.draft.text import Document, Sentence
 
 _ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "i/ii": "1/2", "ii/iii": "2/3"}
+_VALUE_HINT = re.compile(r"%|months?\b|\bHR\b|hazard ratio")
 _STOP = re.compile(r"\s*(?:,|;|\.|\(|\bversus\b|\bvs\.?|\bcompared\b|\band\b|\bwith a\b|$)")
 
 
@@ -58,6 +59,8 @@ def results(text: str, a: int, b: int) -> list[dict[str, Any]]:
     "versus"/"compared with", wherever the comparator arm's name stands), CIs, p-value, and a
     hazard ratio as its own result."""
     out: list[dict[str, Any]] = []
+    if not _VALUE_HINT.search(text, a, b):  # no percentage, months or ratio: nothing to read
+        return out
     names = _endpoint_names()
     found = list(_endpoints().finditer(text, a, b))
     if not found:
@@ -108,7 +111,8 @@ def results(text: str, a: int, b: int) -> list[dict[str, Any]]:
     return out
 
 
-def _study_values(text: str, a: int, b: int, lex: Lexicon, drug: Drug) -> dict[str, Any]:
+def _study_values(doc: Document, a: int, b: int, drug: Drug) -> dict[str, Any]:
+    text = doc.text
     seg = text[a:b]
     v: dict[str, Any] = {"drug_id": drug.inn, "phase": _phase(seg)}
     m = rx("studies", "registry", 0).search(seg)
@@ -117,7 +121,7 @@ def _study_values(text: str, a: int, b: int, lex: Lexicon, drug: Drug) -> dict[s
     m = rx("studies", "name", 0).search(seg)
     if m and m.group(0) != v.get("registry_id") and m.group(0).casefold() not in drug.surfaces:
         v["name"] = m.group(0)
-    conds = find_diseases(lex, text, a, b)
+    conds = doc.diseases(a, b)
     if conds:
         v["condition_id"], v["condition_term"] = conds[0][2], text[conds[0][0] : conds[0][1]]
     m = rx("studies", "design").search(seg)
@@ -139,7 +143,7 @@ def label_studies(col: Collector, doc: Document, sents: list[Sentence], drug: Dr
         if rx("studies", "registry", 0).search(st) or (
             re.search(r"\b(?:trial|study)\b", st) and rx("studies", "design").search(st) and rx("studies", "name", 0).search(st)
         ):
-            values = _study_values(text, s.start, s.end, lex, drug)
+            values = _study_values(doc, s.start, s.end, drug)
             current = col.add("studies", (s.start, s.end), 0.6, values)
             continue
         if current is None or st.lstrip().startswith(("Table", "Figure")):
@@ -160,7 +164,7 @@ def web_studies(col: Collector, doc: Document, sents: list[Sentence], drug: Drug
         direction = None if found else first_label(ordered("studies", "directions"), st)
         if not found and not direction:
             continue
-        values = _study_values(text, s.start, s.end, lex, drug)
+        values = _study_values(doc, s.start, s.end, drug)
         if current is None or s.block != current_block or values.get("phase") or values.get("condition_id"):
             current = col.add("studies", (s.start, s.end), 0.5, values)
             current_block = s.block
