@@ -13,6 +13,7 @@ raised together, each naming file, line, table, claim and field.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import re
 from collections import defaultdict
@@ -471,8 +472,16 @@ def _derive(root: Path, rows: dict[str, list[dict[str, Any]]], origin: dict, out
     studies = {r["study_id"]: r for r in rows["studies"]}
     for r in rows["trial_results"]:
         r["drug_id"] = studies[r["study_id"]]["drug_id"]
+    named = {r["drug_id"] for r in rows["drug_names"]}
     for drug_id in used:
         ref = refs.get(drug_id)
+        if ref is None and drug_id not in named:  # a typo would otherwise become a new drug
+            near = difflib.get_close_matches(drug_id, sorted(set(refs) | named), n=1)
+            msg = f"drug {drug_id!r} is in no reference file and no drug_names claim names it" + (
+                f" (did you mean {near[0]!r}?)" if near else ""
+            )
+            out.problems.append(_first_origin(origin, rows, drug_id).problem(Problem("reference", msg, field="drug_id")))
+            continue
         rows["drugs"].append(
             {
                 "drug_id": drug_id,

@@ -178,22 +178,39 @@ class Curation:
 
 
 def _yaml_problem(path: Path, exc: yaml.YAMLError) -> Problem:
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc)
-    context = getattr(exc, "context", None)
-    if mark is None:
+    """A YAML syntax error in our words, at the line a curator should look at."""
+    mark = getattr(exc, "problem_mark", None)
+    start = getattr(exc, "context_mark", None)
+    problem = (getattr(exc, "problem", None) or str(exc)).strip()
+    context = (getattr(exc, "context", None) or "").strip()
+    if mark is None and start is None:
         return Problem("yaml", f"YAML syntax error: {problem}", file=str(path))
-    hint = {
-        "mapping values are not allowed here": "a value contains ': ' — quote it, or use '>-' for long text",
-        "found character '\\t' that cannot start any token": "tabs are not allowed for indentation — use spaces",
-        "could not find expected ':'": "a key is missing its ':' or a quoted value is not closed",
-    }.get(problem or "", "")
-    if "constructor for the tag" in (problem or ""):
-        hint = "YAML tags (!!...) are not allowed in curation files"
-    what = f"YAML syntax error: {problem}" + (f" ({context})" if context and context != problem else "")
-    return Problem(
-        "yaml", what + (f"; {hint}" if hint else "") + f" (column {mark.column + 1})", file=str(path), line=mark.line + 1
-    )
+    mark = mark or start
+    at = f"line {mark.line + 1}, column {mark.column + 1}"
+    if "constructor for the tag" in problem:
+        return Problem("yaml", "YAML tags (!!...) are not allowed in curation files", file=str(path), line=mark.line + 1)
+    if start is not None and "flow" in context:  # an unclosed [ or {: the opening line is where to look
+        return Problem(
+            "yaml",
+            f"YAML syntax error: the '{'[' if 'sequence' in context else '{'}' opened at line {start.line + 1} "
+            f"(column {start.column + 1}) is not closed before {at}",
+            file=str(path),
+            line=start.line + 1,
+        )
+    if "mapping values are not allowed" in problem:
+        msg = f"a plain value contains ': ' ({at}): put the value in quotes, or write it as a '>-' block"
+    elif "tab" in problem:
+        msg = f"a tab is used for indentation ({at}): indent with spaces"
+    elif "quoted scalar" in context or "found unexpected end of stream" in problem:
+        msg = f"a quoted value is not closed ({problem}, {at})"
+    else:
+        where = (
+            f"; in the {context.removeprefix('while parsing ').removeprefix('a ')} that starts at line {start.line + 1}"
+            if start
+            else ""
+        )
+        msg = f"{problem} ({at}){where}. Look for an unclosed quote or bracket, or a wrong indentation, above this line"
+    return Problem("yaml", f"YAML syntax error: {msg}", file=str(path), line=mark.line + 1)
 
 
 def _did_you_mean(word: str, known: list[str]) -> str:

@@ -38,7 +38,7 @@ def write(rel: str, data: bytes):
 FAULTS = {
     "yaml-syntax-error": (
         replace(SOCA, "        timing: once every two or three weeks\n", "        timing: [once\n"),
-        [f"{SOCA}:153: YAML syntax error", "(column "],
+        [f"{SOCA}:152: YAML syntax error: the '[' opened at line 152 (column 17) is not closed before line 153"],
     ),
     "unknown-key": (
         replace(SOCA, "        dose_unit: mg/kg\n", "        dose_unit: mg/kg\n        dose_units: mg\n"),
