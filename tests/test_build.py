@@ -104,7 +104,12 @@ ISA = "labels/BLA761113.yaml"
             "source: !!python/object/apply:os.system ['touch mabdata-pwned']\nsrc:\n",
             "YAML tags (!!...) are not allowed",
         ),
-        (SOCA, "        timing: once every two or three weeks\n", "        timing: [once\n", f"{SOCA}:152: YAML syntax error: the"),
+        (
+            SOCA,
+            "        timing: once every two or three weeks\n",
+            "        timing: [once\n",
+            f"{SOCA}:152: YAML syntax error: the",
+        ),
         (
             ISA,
             "    term: Second Primary Malignancies\n",
