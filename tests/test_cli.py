@@ -122,3 +122,22 @@ def test_diff_against_the_0_1_0_release():
     assert "sources: 4 -> 48 rows" in out
     assert "columns removed: molecule_type, sequence_source, drug_class" in out  # now claims in drug_properties
     assert "-9 removed (000_ce48de2c0629de8e/001" in out  # 0.1.0 row ids are gone: ids are claim hashes now
+
+
+def test_fork_ci_recipes_run_real_commands():
+    """The pre-commit hooks and the GitHub workflow call commands and options that exist."""
+    import shlex
+
+    import yaml
+
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    steps = yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text())["jobs"]["data"]["steps"]
+    commands = [h["entry"] for h in hooks] + [
+        line.strip() for s in steps for line in s.get("run", "").splitlines() if line.strip().startswith("mabdata ")
+    ]
+    assert any("build --check" in c for c in commands) and any("validate" in c for c in commands)
+    top = parser()
+    for command in commands:
+        argv = shlex.split(command.split(">>")[0])[1:]
+        argv = [a if "${{" not in a else "HEAD" for a in argv]
+        top.parse_args(argv)  # exits (fails the test) on an unknown command or option

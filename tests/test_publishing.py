@@ -140,7 +140,26 @@ def test_license_states_the_terms():
         assert must in text
 
 
-def test_wheel_installs_and_loads_outside_the_repo(tmp_path):
+def _venv_with_this_environments_packages(venv: Path) -> Path:
+    """A fresh venv that sees the running environment's installed packages (pandas, pyarrow, ...)
+    through a .pth file, whether the tests run in a virtualenv or system-wide: `--system-site-packages`
+    would give it the base interpreter's packages, which inside a virtualenv are not these. The
+    .pth adds plain directories (their own .pth files, such as this checkout's editable install,
+    are not processed), so `mabdata` itself comes only from the wheel installed next."""
+    import site
+    import sysconfig
+
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    py = venv / "bin" / "python"
+    purelib = subprocess.run(
+        [py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    dirs = dict.fromkeys([*site.getsitepackages(), sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]])
+    (Path(purelib) / "_parent_environment.pth").write_text("\n".join(d for d in dirs if Path(d).is_dir()) + "\n")
+    return py
+
+
+def test_wheel_installs_and_works_outside_the_repo(tmp_path):
     wheel_dir = tmp_path / "wheel"
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(wheel_dir)],
@@ -148,11 +167,15 @@ def test_wheel_installs_and_loads_outside_the_repo(tmp_path):
         capture_output=True,
     )
     wheel = next(wheel_dir.glob("mabdata-*.whl"))
-    venv = tmp_path / "venv"
-    # Dependencies come from this interpreter's site-packages; the wheel itself goes into the venv.
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
-    py = venv / "bin" / "python"
+    py = _venv_with_this_environments_packages(tmp_path / "venv")
     subprocess.run([py, "-m", "pip", "install", "--no-deps", "-q", str(wheel)], check=True, capture_output=True)
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    (work / "monograph.txt").write_bytes((ROOT / "seeds" / "001_b735163c3ee337a8.txt").read_bytes())
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([py, "-m", "mabdata", *args], cwd=work, capture_output=True, text=True)
+
     probe = (
         "import json, mabdata\n"
         "from mabdata import schemas\n"
@@ -163,9 +186,23 @@ def test_wheel_installs_and_loads_outside_the_repo(tmp_path):
         "    assert dict(df.dtypes) == schemas.pandas_dtypes(name), name\n"
         "    assert mabdata.load(name, format='csv').equals(df), name\n"
         "    out[name] = len(df)\n"
+        "assert len(mabdata.load('indications', evidence=True)) >= out['indications']\n"
         "print(json.dumps(out))\n"
     )
-    result = subprocess.run([py, "-c", probe], cwd=tmp_path, capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr[-3000:]
-    counts = json.loads(result.stdout)
-    assert counts["drugs"] == 4 and all(n > 0 for n in counts.values())
+    loaded = subprocess.run([py, "-c", probe], cwd=work, capture_output=True, text=True)
+    assert loaded.returncode == 0, loaded.stderr[-3000:]
+    counts = json.loads(loaded.stdout)
+    assert counts["sources"] == 48 and all(n > 0 for n in counts.values())
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert cli("--version").stdout.strip() == f"mabdata {version}"
+    valid = cli("validate")
+    assert valid.returncode == 0 and valid.stdout.startswith("valid: "), valid.stderr[-2000:]
+    exported = cli("export", "sqlite", "--out", "exports")
+    assert exported.returncode == 0 and (work / "exports" / "mabdata.sqlite").is_file(), exported.stderr[-2000:]
+    drafted = cli("draft", "monograph.txt", "--out", "drafts")
+    assert drafted.returncode == 0, drafted.stderr[-2000:]
+    assert "internal error" not in drafted.stderr and (work / "drafts" / "monograph.yaml").is_file()
+    found = cli("lookup", "disease", "multiple", "myeloma")
+    assert found.returncode == 0 and "DOID:9538" in found.stdout
+    built = cli("build")
+    assert built.returncode == 2 and f"no seeds/ or labels/ in {work}" in built.stderr

@@ -353,6 +353,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.func(args)
+    except BrokenPipeError:  # `mabdata lookup ... | head`: the reader left, which is fine
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except Exception as exc:  # an unexpected failure is a bug: one line, traceback on request
         if os.environ.get("MABDATA_DEBUG"):
             raise
