@@ -95,10 +95,18 @@ def subset_hgnc(vocab: Path, symbols: set[str]) -> None:
     header, rows = lines[0], [ln for ln in lines[1:] if ln]
     kept = [ln for ln in rows if ln.split("\t")[1] in symbols]
     missing = symbols - {ln.split("\t")[1] for ln in kept}
+    missing -= nonprotein_targets(vocab)  # named by Thera-SAbDab, not HGNC (e.g. Ganglioside GD2)
     if missing:  # the build names the claim that uses it
         print(f"warning: HGNC has no approved symbol {sorted(missing)}")
     write_text(ROOT / "reference/hgnc/hgnc_subset.tsv", "\n".join([header, *sorted(kept)]) + "\n")
     copy_source_note(vocab, "hgnc", "rows of hgnc_complete_set.txt.gz whose symbol is a curated target; rows unchanged.")
+
+
+def nonprotein_targets(vocab: Path) -> set[str]:
+    """Thera-SAbDab target names that are no gene symbol list (e.g. "Ganglioside GD2")."""
+    with open(vocab / "therasabdab" / "TheraSAbDab_SeqStruc_OnlineDownload.csv", encoding="utf-8", newline="") as fh:
+        targets = {p.strip() for r in csv.DictReader(fh) for p in r["Target"].split(";")}
+    return {t for t in targets if t and "/" not in t and not t.isupper()}
 
 
 def parse_obo(text: str) -> list[dict[str, list[str]]]:

@@ -53,7 +53,8 @@ def coverage(tables: dict[str, Any]) -> str:
     lines = [
         f"**Coverage:** {len(tables['drugs'])} drugs, {n_claims:,} claims supported by {len(tables['evidence']):,} quotes from "
         + ", ".join(f"{n} {k}s" for k, n in sorted(kinds.items()))
-        + f"; {len(tables['targets'])} targets (HGNC) and {len(tables['conditions'])} conditions (Disease Ontology).",
+        + f"; {len(tables['targets'])} targets (HGNC genes, and one ganglioside as Thera-SAbDab names it) and "
+        f"{len(tables['conditions'])} conditions (Disease Ontology).",
         "",
         "| claims | rows | | claims | rows |",
         "|---|---|---|---|---|",
@@ -64,7 +65,28 @@ def coverage(tables: dict[str, Any]) -> str:
     for left, right in zip(claim_tables[:half], rights, strict=True):
         right_cells = f"`{right}` | {len(tables[right]):,}" if right else " | "
         lines.append(f"| `{left}` | {len(tables[left]):,} | | {right_cells} |")
-    return "\n".join(lines)
+    return "\n".join([*lines, "", *per_drug(tables)])
+
+
+def per_drug(tables: dict[str, Any]) -> list[str]:
+    """Claims per drug and table, folded away (46 rows would push the README's start off the screen)."""
+    short = {"drug_names": "names", "drug_properties": "properties", "drug_organizations": "orgs", "drug_targets": "targets"}
+    claim_tables = schema.claim_tables()
+    counts: dict[str, dict[str, int]] = {}
+    for t in claim_tables:
+        for drug, n in tables[t]["drug_id"].astype(str).value_counts().items():
+            counts.setdefault(drug, {})[t] = int(n)
+    head = "| drug | " + " | ".join(short.get(t, t) for t in claim_tables) + " |"
+    rows = [f"| {d} | " + " | ".join(str(c.get(t, 0)) for t in claim_tables) + " |" for d, c in sorted(counts.items())]
+    return [
+        "<details><summary>Claims per drug</summary>",
+        "",
+        head,
+        "|---" * (len(claim_tables) + 1) + "|",
+        *rows,
+        "",
+        "</details>",
+    ]
 
 
 def _replace(text: str, start: str, end: str, body: str) -> str:
