@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from mabdata import curation, keys, schemas  # noqa: E402
-from mabdata.draft import extract, extract_document  # noqa: E402
+from mabdata.draft import extract_document  # noqa: E402
 from mabdata.draft import lexicon as load_lexicon  # noqa: E402
 from mabdata.draft.lexicon import find_diseases, find_genes  # noqa: E402
 from mabdata.draft.names import _mentions  # noqa: E402
@@ -163,7 +163,10 @@ def _days(n: float | None) -> tuple[Any, str | None]:
 def from_old(statements: dict[str, list[dict[str, Any]]]) -> Claims:
     """The old drafter's 0.1.0 rows mapped onto the new tables, keeping every value it proposed."""
     out: Claims = defaultdict(list)
-    strip = lambda s: {k: v for k, v in s.items() if k not in ("quote", "occurrence", "confidence", "curation_status", "curation_note")}  # noqa: E731
+
+    def strip(s: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in s.items() if k not in ("quote", "occurrence", "confidence", "curation_status", "curation_note")}
+
     for s in statements.get("drugs", []):
         for prop in ("molecule_type", "sequence_source"):
             if s.get(prop):
@@ -298,7 +301,10 @@ def evaluate(with_old: bool = True) -> dict[str, Any]:
             score(from_old(old.extract(doc.text)), gold, counts[group]["old_drafter"])
     result: dict[str, Any] = {
         "measure": "strict natural-key claim matching and (drug, column, value) field matching; see scripts/evaluate_draft.py",
-        "documents": {g: sorted(s for s, v in per_doc.items() if (g == "seeds") == (not s.startswith(("BLA", "NDA")))) for g in ("seeds", "labels")},
+        "documents": {
+            g: sorted(s for s, v in per_doc.items() if (g == "seeds") == (not s.startswith(("BLA", "NDA"))))
+            for g in ("seeds", "labels")
+        },
         "per_document_drafter": per_doc,
     }
     for group, by_system in counts.items():

@@ -205,7 +205,9 @@ def test_proposed_ids_not_in_reference_say_so():
     unknown = {i["condition_id"] for i in ind} - known
     assert known and unknown
     for i in ind:
-        said = f"{i['condition_id']} is not in reference/ yet: run scripts/update_reference.py after review" in (i.get("note") or "")
+        said = f"{i['condition_id']} is not in reference/ yet: run scripts/update_reference.py after review" in (
+            i.get("note") or ""
+        )
         assert said == (i["condition_id"] in unknown)
 
 

@@ -33,7 +33,8 @@ MAX_PAGE_BYTES = 3_000_000  # the heaviest page (a long label section with its q
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
+def full_site(tmp_path_factory):
+    """The site of the published package (44 labels): figures, page weight and load time."""
     out = tmp_path_factory.mktemp("site")
     t = time.perf_counter()
     counts = export_site(ROOT / "datapackage", out)
@@ -41,8 +42,16 @@ def site(tmp_path_factory):
     return out, counts
 
 
-def test_site_builds_and_counts(site):
-    out, counts = site
+@pytest.fixture(scope="module")
+def site(mini_build, tmp_path_factory):
+    """The site of the small project: every one of its quotes is followed in the browser."""
+    out = tmp_path_factory.mktemp("mini-site")
+    export_site(mini_build / "datapackage", out)
+    return out, mini_build / "datapackage"
+
+
+def test_site_builds_and_counts(full_site):
+    out, counts = full_site
     assert counts["claims"] == sum(len(mabdata.load(t)) for t in schemas.claim_tables())
     assert counts["quotes"] == len(mabdata.load("evidence"))
     for name in schemas.table_names():
@@ -57,10 +66,7 @@ def test_site_builds_and_counts(site):
     assert max(p.stat().st_size for p in pages) < MAX_PAGE_BYTES
 
 
-@pytest.fixture(scope="module")
-def server(site):
-    out, _ = site
-
+def _serve(out: Path):
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args) -> None:
             pass
@@ -69,7 +75,20 @@ def server(site):
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    return httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
+
+
+@pytest.fixture(scope="module")
+def server(site):
+    httpd, url = _serve(site[0])
+    yield url
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def full_server(full_site):
+    httpd, url = _serve(full_site[0])
+    yield url
     httpd.shutdown()
 
 
@@ -86,12 +105,16 @@ CHECK_ALL = """async () => {
 }"""
 
 
-def test_every_quote_lands_on_its_span_in_chromium(site, server, tmp_path):
+def browser_or_skip():
     if CHROMIUM is None:
         pytest.skip("Chromium is not installed (apt-get install chromium): the real-browser test did not run")
-    playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed: the browser test did not run")
-    out, _ = site
-    ev = mabdata.load("evidence")
+    return pytest.importorskip("playwright.sync_api", reason="playwright is not installed: the browser test did not run")
+
+
+def test_every_quote_lands_on_its_span_in_chromium(site, server, tmp_path):
+    playwright = browser_or_skip()
+    out, pkg = site
+    ev = mabdata.load("evidence", path=pkg)
     quotes = dict(zip(ev["evidence_id"], ev["quote"], strict=True))
     errors: list[str] = []
     seen: dict[str, str] = {}
@@ -119,7 +142,7 @@ def test_every_quote_lands_on_its_span_in_chromium(site, server, tmp_path):
         rows = page.eval_on_selector_all("tbody tr", "rs => rs.map(r => [r.id, r.querySelectorAll('a.evidence').length])")
         per_claim = ev[ev.claim_table == "indications"].groupby("claim_id").size().to_dict()
         assert rows and all(n == per_claim[cid] for cid, n in rows)
-        label = next(r for r in mabdata.load("regimens").itertuples() if r.drug_id == "isatuximab")
+        label = next(r for r in mabdata.load("regimens", path=pkg).itertuples() if r.drug_id == "isatuximab")
         page.goto(f"{server}/tables/regimens.html#{label.regimen_id}")
         page.click(f"tr[id='{label.regimen_id}'] a.evidence")
         page.wait_for_selector("#target")
@@ -133,7 +156,31 @@ def test_every_quote_lands_on_its_span_in_chromium(site, server, tmp_path):
     assert not errors, errors
     assert set(seen) == set(quotes)  # every quote was reached and checked
     assert shot.stat().st_size > 10_000
-    heaviest = max((out / rel for rel in timings), key=lambda p: p.stat().st_size)
-    rel = heaviest.relative_to(out).as_posix()
-    print(f"\nheaviest page {rel}: {heaviest.stat().st_size / 1e6:.2f} MB, loaded in {timings[rel]:.2f} s")
-    assert timings[rel] < 5
+
+
+def test_heaviest_label_pages_are_light_and_exact(full_site, full_server):
+    """The largest pages of the 44-label site: weight, load time, and every quote on them."""
+    playwright = browser_or_skip()
+    out, _ = full_site
+    ev = mabdata.load("evidence")
+    quotes = dict(zip(ev["evidence_id"], ev["quote"], strict=True))
+    pages = sorted((p for p in (out / "sources").rglob("*.html") if p.name != "index.html"), key=lambda p: -p.stat().st_size)
+    errors: list[str] = []
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1100, "height": 640})
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        for path in pages[:3]:
+            rel = path.relative_to(out).as_posix()
+            t = time.perf_counter()
+            page.goto(f"{full_server}/{rel}")
+            page.wait_for_load_state("load")
+            seconds = time.perf_counter() - t
+            checked = page.evaluate(CHECK_ALL)
+            assert checked and all(got and got[0] == quotes[evid] for evid, got in checked.items()), rel
+            print(f"\n{rel}: {path.stat().st_size / 1e6:.2f} MB, {len(checked)} quotes, loaded in {seconds:.2f} s")
+            assert seconds < 5
+        page.goto(f"{full_server}/tables/evidence.html")
+        assert "rows 1-100 of" in page.inner_text("#pageinfo")
+        browser.close()
+    assert not errors, errors

@@ -109,6 +109,18 @@ def learned_priors() -> dict[str, Prior]:
     return out
 
 
+def pool_priors(priors: Mapping[str, Prior]) -> dict[str, Prior]:
+    """Priors pooled over the surface forms the engine matches alike (singular/plural, spelling):
+    a prior learned for one form ("upper respiratory tract infections": found twice, never
+    annotated) must not veto the form the annotators happened to write more often."""
+    pooled: dict[tuple[str, ...], list[int]] = {}
+    for term, p in priors.items():
+        acc = pooled.setdefault(key_of(term), [0, 0])
+        acc[0] += p.found
+        acc[1] += p.annotated
+    return {t: Prior(*pooled[key_of(t)]) for t in priors}
+
+
 def load_lexicon(
     extra_strings: Iterable[str] = (),
     *,
@@ -134,11 +146,11 @@ def load_lexicon(
     if learned:
         for phrase in learned_strings():
             lex.add(phrase, Entry("reaction", "learned"))
-        lex.priors = learned_priors()
+        lex.priors = pool_priors(learned_priors())
     for phrase in extra_strings:
         lex.add(phrase, Entry("reaction", "extra"))
     if priors is not None:
-        lex.priors = dict(priors)
+        lex.priors = pool_priors(priors)
     lex.modifiers = _modifiers(lex, r)
     for a in _lines("lab_analytes.txt"):
         lex.analytes.add(key_of(a), a)

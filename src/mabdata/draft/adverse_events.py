@@ -22,20 +22,8 @@ from mabdata.draft.text import Document, Sentence, strip_refs
 
 @cache
 def adr_lexicon() -> AdrLexicon:
-    """mabdata.adr's lexicon with its learned priors pooled over singular and plural forms: the
-    engine matches "infections" and "infection" alike, but a prior learned for one surface form
-    ("upper respiratory tract infections": found twice, never annotated) would veto the form the
-    annotators happened to write less often."""
-    from mabdata.adr.lexicon import Prior, learned_priors
-    from mabdata.adr.text import key_of
-
-    raw = learned_priors()
-    pooled: dict[tuple[str, ...], list[int]] = {}
-    for term, p in raw.items():
-        acc = pooled.setdefault(key_of(term), [0, 0])
-        acc[0] += p.found
-        acc[1] += p.annotated
-    return load_lexicon(priors={t: Prior(*pooled[key_of(t)]) for t in raw})
+    """mabdata.adr's lexicon (its learned priors pooled over surface forms, see adr.lexicon)."""
+    return load_lexicon()
 
 
 @cache
@@ -181,7 +169,11 @@ def label_warnings(col: Collector, doc: Document, sents: list[Sentence], drug: D
         r = found[-1]
         ctx = rx("adverse_events", "incidence_context").search(text, inc.start(1), s.end)
         values = _event(
-            lex, r.text, drug_id=drug.inn, category="warning", incidence=float(inc.group(1)),
+            lex,
+            r.text,
+            drug_id=drug.inn,
+            category="warning",
+            incidence=float(inc.group(1)),
             context=ctx.group(1).strip() if ctx else None,
         )
         a, b = strip_refs(text, s.start, s.end)
@@ -206,7 +198,7 @@ def _threshold(seg: str) -> tuple[float | None, str | None]:
 
 
 def most_common(col: Collector, doc: Document, sents: list[Sentence], drug: Drug, lex: Lexicon) -> None:
-    """"The most common adverse reactions (≥20%) are A, B and C.": one claim per reaction."""
+    """ "The most common adverse reactions (≥20%) are A, B and C.": one claim per reaction."""
     text = doc.text
     lexicon = adr_lexicon()
     for s in sents:
@@ -228,8 +220,13 @@ def most_common(col: Collector, doc: Document, sents: list[Sentence], drug: Drug
                 continue
             category = "laboratory abnormality" if lab or r.kind == "lab_abnormality" else "most common"
             values = _event(
-                lex, text[start : a + r.end], drug_id=drug.inn, category=category, context=context,
-                threshold=threshold, threshold_relation=relation,
+                lex,
+                text[start : a + r.end],
+                drug_id=drug.inn,
+                category=category,
+                context=context,
+                threshold=threshold,
+                threshold_relation=relation,
             )
             col.add("adverse_events", (s.start, b), 0.7 if threshold is not None else 0.5, values)
 
@@ -248,11 +245,17 @@ def web_events(col: Collector, doc: Document, sents: list[Sentence], drug: Drug,
         lead = text[previous.start : previous.end] if previous and previous.block == s.block else ""
         previous = s
         cues = st if cue.search(st) else (lead + " " + st if cue.search(lead) else "")
-        if not cues or re.search(r"contraindicat", st, re.I) or not re.search(r"adverse|side effect|irAE|reaction|toxicit", cues, re.I):
+        if (
+            not cues
+            or re.search(r"contraindicat", st, re.I)
+            or not re.search(r"adverse|side effect|irAE|reaction|toxicit", cues, re.I)
+        ):
             continue
         freq = first_label(ordered("adverse_events", "frequency"), cues)
         category = first_label(ordered("adverse_events", "categories"), cues) or "general"
-        serious = True if re.search(r"\bserious|\bsevere", cues, re.I) else (False if re.search(r"\bmild\b", cues, re.I) else None)
+        serious = (
+            True if re.search(r"\bserious|\bsevere", cues, re.I) else (False if re.search(r"\bmild\b", cues, re.I) else None)
+        )
         sev = rx("adverse_events", "severity").search(st)
         comb = re.search(r"(?:combined|in combination) with [a-z -]+?(?=,|\.|$| a )", st)
         for r in find_reactions(st, None, lexicon):
@@ -263,7 +266,13 @@ def web_events(col: Collector, doc: Document, sents: list[Sentence], drug: Drug,
                 continue  # the drug's own indication is not its adverse event
             rare = bool(re.search(r"in rare cases,?\s*$", st[: r.start], re.I))
             values = _event(
-                lex, text[start:end], drug_id=drug.inn, category=category, frequency="rare" if rare else freq,
-                severity=sev.group(0) if sev else None, serious=serious, context=comb.group(0) if comb else None,
+                lex,
+                text[start:end],
+                drug_id=drug.inn,
+                category=category,
+                frequency="rare" if rare else freq,
+                severity=sev.group(0) if sev else None,
+                serious=serious,
+                context=comb.group(0) if comb else None,
             )
             col.add("adverse_events", (s.start, s.end), 0.6, values)

@@ -129,9 +129,7 @@ class Collector:
         study.results.append(DraftClaim("trial_results", values, [Quote(*span)], confidence, key=key))
 
     def count(self) -> int:
-        return sum(len(v) for v in self.claims.values()) + sum(
-            len(c.results) for c in self.claims.get("studies", {}).values()
-        )
+        return sum(len(v) for v in self.claims.values()) + sum(len(c.results) for c in self.claims.get("studies", {}).values())
 
     # ---- output ---------------------------------------------------------------------------
 

@@ -39,7 +39,9 @@ def label_contraindications(col: Collector, doc: Document, sents: list[Sentence]
             col.add("contraindications", (a, b), 0.9, {"drug_id": drug.inn, "term": "None", "kind": "none"})
             for m in re.finditer(r"(?<=\s)None\b\.?", st[none.end() :]):
                 a2 = s.start + none.end() + m.start()
-                col.add("contraindications", (a2, a2 + len(m.group(0))), 0.9, {"drug_id": drug.inn, "term": "None", "kind": "none"})
+                col.add(
+                    "contraindications", (a2, a2 + len(m.group(0))), 0.9, {"drug_id": drug.inn, "term": "None", "kind": "none"}
+                )
             continue
         m = rx("contraindications", "contraindicated_in").search(st)
         a, b = strip_refs(text, s.start, s.end)
@@ -47,7 +49,10 @@ def label_contraindications(col: Collector, doc: Document, sents: list[Sentence]
             term = _term(m.group(1))
             reason = rx("contraindications", "reason").search(st, m.end(1))
             values = {
-                "drug_id": drug.inn, "term": term, "kind": _kind(term), "strength": "contraindicated",
+                "drug_id": drug.inn,
+                "term": term,
+                "kind": _kind(term),
+                "strength": "contraindicated",
                 "reason": (reason.group(1) or reason.group(2)).strip() if reason else None,
             }
             col.add("contraindications", (a, b), 0.8, values)
@@ -55,7 +60,12 @@ def label_contraindications(col: Collector, doc: Document, sents: list[Sentence]
         m = re.match(r"(?:patients (?:with|who have) )?(.+?)\.?$", text[a:b], re.I)
         if m and len(re.findall(r"[A-Za-z]{2,}", m.group(1))) >= 2 and m.group(1)[:1].isalpha():
             term = _term(m.group(1))
-            col.add("contraindications", (a, b), 0.5, {"drug_id": drug.inn, "term": term, "kind": _kind(term), "strength": "contraindicated"})
+            col.add(
+                "contraindications",
+                (a, b),
+                0.5,
+                {"drug_id": drug.inn, "term": term, "kind": _kind(term), "strength": "contraindicated"},
+            )
 
 
 def web_contraindications(col: Collector, doc: Document, sents: list[Sentence], drug: Drug) -> None:
@@ -76,7 +86,14 @@ def web_contraindications(col: Collector, doc: Document, sents: list[Sentence], 
         if m:
             reason = rx("contraindications", "reason").search(st, m.end())
             col.add(
-                "contraindications", span, 0.7,
-                {"drug_id": drug.inn, "term": m.group(1), "kind": "pregnancy", "strength": "not recommended",
-                 "reason": (reason.group(1) or reason.group(2)).strip() if reason else None},
+                "contraindications",
+                span,
+                0.7,
+                {
+                    "drug_id": drug.inn,
+                    "term": m.group(1),
+                    "kind": "pregnancy",
+                    "strength": "not recommended",
+                    "reason": (reason.group(1) or reason.group(2)).strip() if reason else None,
+                },
             )

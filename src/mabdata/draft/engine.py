@@ -8,8 +8,17 @@ from pathlib import Path
 from typing import Any
 
 from mabdata import labels
-from mabdata.draft import adverse_events, contraindications, indications, interactions, names, precautions, regimens
-from mabdata.draft import studies, targets
+from mabdata.draft import (
+    adverse_events,
+    contraindications,
+    indications,
+    interactions,
+    names,
+    precautions,
+    regimens,
+    studies,
+    targets,
+)
 from mabdata.draft.claims import Collector, to_yaml
 from mabdata.draft.lexicon import DiseaseIndex, Lexicon, load
 from mabdata.draft.text import Document, sentences

@@ -41,9 +41,8 @@ def _setting(text: str, a: int, cond_start: int) -> str | None:
     """Setting words right before the condition ("recurrent or metastatic cervical cancer")."""
     word = data("indications")["setting_word"]
     run = rf"(?:{word})(?:(?:,|,? or|,? and|/)\s*(?:{word}))*"
-    m = None
-    for m in re.finditer(run, text[a:cond_start], re.I):
-        pass
+    found = list(re.finditer(run, text[a:cond_start], re.I))
+    m = found[-1] if found else None  # the run nearest the condition
     if m is None or len(text[a + m.end() : cond_start].split()) > 2:
         return None
     return m.group(0)

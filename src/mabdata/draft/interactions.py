@@ -25,8 +25,12 @@ def interactions(col: Collector, doc: Document, sents: list[Sentence], drug: Dru
         st = text[a:b]
         lab = rx("other", "lab_interference").search(st)
         if doc.is_label and lab and drug.named_in(st):
-            col.add("interactions", (a, b), 0.5, {"drug_id": drug.inn, "term": lab.group(1).strip(),
-                                                  "strength": first_label(strengths[:-1], st)})
+            col.add(
+                "interactions",
+                (a, b),
+                0.5,
+                {"drug_id": drug.inn, "term": lab.group(1).strip(), "strength": first_label(strengths[:-1], st)},
+            )
             continue
         if not rx("other", "interaction_cue").search(st) or re.search(r"contraindications? for", st, re.I):
             continue

@@ -32,6 +32,7 @@ class Lexicon:
     diseases: dict[str, str]  # normalized name -> DOID
     disease_first: set[str]
     disease_max_words: int
+    disease_prefixes: frozenset[str]
     ctcae: dict[str, str]  # casefolded term -> CTCAE term
     routes: dict[str, str]  # route word -> SPL term
     known_conditions: frozenset[str] = frozenset()
@@ -102,6 +103,7 @@ def load(root: Path | None = None) -> Lexicon:
         diseases=diseases,
         disease_first={k.split()[0] for k in diseases},
         disease_max_words=min(10, max(len(k.split()) for k in diseases)),
+        disease_prefixes=frozenset(" ".join(k.split()[:n]) for k in diseases for n in range(1, len(k.split()))),
         ctcae=ctcae,
         routes=routes,
         known_conditions=conditions,
@@ -143,34 +145,33 @@ def find_diseases(lex: Lexicon, text: str, start: int = 0, end: int | None = Non
     """Longest non-overlapping disease names in text[start:end]: (start, end, DOID), offsets into text.
 
     Hyphens count as spaces, an organ adjective may stand for its noun ("cutaneous" -> "skin"),
-    a trailing plural "s" may be dropped; n-grams not starting with a known first word are skipped
-    at once, which keeps this linear in practice."""
+    a trailing plural "s" may be dropped. Names are walked forward word by word through the set
+    of name prefixes, so a position costs one or two lookups, not one per possible length."""
     organ = data("lexicon")["organ_words"]
     spans = [(m.start(), m.end()) for m in _WORD.finditer(text, start, len(text) if end is None else end)]
     toks = [text[a:b].casefold() for a, b in spans]
-    # run[k]: how many words from k on are adjacent (a space or a hyphen apart, never a comma or a bracket)
-    run = [1] * len(spans)
-    for k in range(len(spans) - 2, -1, -1):
-        if text[spans[k][1] : spans[k + 1][0]] in (" ", "-", "–"):
-            run[k] = run[k + 1] + 1
+    n_tok = len(toks)
+    prefixes, diseases = lex.disease_prefixes, lex.diseases
     out, i = [], 0
-    while i < len(toks):
-        hit = None
-        if toks[i] in lex.disease_first or organ.get(toks[i]) in lex.disease_first:
-            for n in range(min(lex.disease_max_words, run[i]), 0, -1):
-                key = " ".join(toks[i : i + n])
-                keys = [key]
-                if n > 1:
-                    keys.append(" ".join(organ.get(w, w) for w in toks[i : i + n]))
-                if key.endswith("s"):
-                    keys.append(key[:-1])
-                found = next((k for k in keys if k in lex.diseases), None)
-                if found:
-                    hit = (spans[i][0], spans[i + n - 1][1], lex.diseases[found], n)
+    while i < n_tok:
+        best = None
+        for words in (toks, None):  # as written, then with organ adjectives as nouns
+            key = ""
+            k = i
+            while k < n_tok and k - i < lex.disease_max_words:
+                w = toks[k] if words is not None else organ.get(toks[k], toks[k])
+                if k > i and text[spans[k - 1][1] : spans[k][0]] not in (" ", "-", "–"):
+                    break  # never across a comma or a bracket
+                key = f"{key} {w}" if key else w
+                hit = diseases.get(key) or (diseases.get(key[:-1]) if key.endswith("s") else None)
+                if hit and (best is None or k + 1 > best[0]):
+                    best = (k + 1, hit)
+                if key not in prefixes:
                     break
-        if hit:
-            out.append(hit[:3])
-            i += hit[3]
+                k += 1
+        if best:
+            out.append((spans[i][0], spans[best[0] - 1][1], best[1]))
+            i = best[0]
         else:
             i += 1
     return out

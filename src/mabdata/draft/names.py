@@ -75,9 +75,7 @@ def identify(doc: Document, sents: list[Sentence], lex: Lexicon) -> Drug | None:
         return drug
     spans = [(s.start, s.end) for s in sents]
     first_line_end = doc.text.find("\n")
-    mentions = [
-        m for m in _mentions(doc.text, lex) if m[0] < first_line_end or any(a <= m[0] and m[1] <= b for a, b in spans)
-    ]
+    mentions = [m for m in _mentions(doc.text, lex) if m[0] < first_line_end or any(a <= m[0] and m[1] <= b for a, b in spans)]
     if not mentions:
         return None
     inn = Counter(m[3] for m in mentions).most_common(1)[0][0]
@@ -105,8 +103,12 @@ def drug_names(col: Collector, doc: Document, sents: list[Sentence], drug: Drug,
                 for name, kind in ((m.group(2), "proper name"), (m.group(1), "brand")):
                     flag, note = _reference_flag(lex, drug.inn, name, kind)
                     col.add(
-                        "drug_names", (s.start, s.end), 0.8, {"drug_id": drug.inn, "name": name, "name_type": kind},
-                        flag=flag, note=note,
+                        "drug_names",
+                        (s.start, s.end),
+                        0.8,
+                        {"drug_id": drug.inn, "name": name, "name_type": kind},
+                        flag=flag,
+                        note=note,
                     )
                 return
         return
@@ -114,7 +116,7 @@ def drug_names(col: Collector, doc: Document, sents: list[Sentence], drug: Drug,
     seen: set[str] = set()
     spans = [(s.start, s.end) for s in sents]
     title_end = text.find("\n")
-    for a, b, surface, inn, kind in drug.mentions:
+    for a, _, surface, inn, kind in drug.mentions:
         name_type = "spelling_variant" if kind == "spelling_variant" else types.get(kind)
         if surface in seen or name_type is None:
             continue
@@ -125,7 +127,8 @@ def drug_names(col: Collector, doc: Document, sents: list[Sentence], drug: Drug,
         flag, note = _reference_flag(lex, inn, surface, name_type)
         conf = 0.9 if name_type == "inn" else 0.6
         col.add("drug_names", span, conf, {"drug_id": inn, "name": surface, "name_type": name_type}, flag=flag, note=note)
-    for s in sents:
+    title = Sentence(0, title_end, None, -1)  # a web page's title line is quotable text too
+    for s in [title, *sents]:
         for pat_key in ("brand_after_inn", "trade_names"):
             for m in rx("properties", pat_key, 0).finditer(text, s.start, s.end):
                 if pat_key == "brand_after_inn":
@@ -140,8 +143,14 @@ def drug_names(col: Collector, doc: Document, sents: list[Sentence], drug: Drug,
                     if name.casefold() == drug.inn:
                         continue
                     flag, note = _reference_flag(lex, drug.inn, name, "brand")
-                    col.add("drug_names", (s.start, s.end), 0.5, {"drug_id": drug.inn, "name": name, "name_type": "brand"},
-                            flag=flag, note=note)
+                    col.add(
+                        "drug_names",
+                        (s.start, s.end),
+                        0.5,
+                        {"drug_id": drug.inn, "name": name, "name_type": "brand"},
+                        flag=flag,
+                        note=note,
+                    )
 
 
 def _property_claim(col: Collector, s: Sentence, drug: Drug, prop: str, value: str, term: str, conf: float) -> None:
@@ -157,8 +166,12 @@ def _property_claim(col: Collector, s: Sentence, drug: Drug, prop: str, value: s
         flag = "disagrees with reference"
         note = f"The reference files give {', '.join(allowed)} for {prop}; the source says {value}."
     col.add(
-        "drug_properties", (s.start, s.end), conf, {"drug_id": drug.inn, "property": prop, "value": value, "term": term},
-        flag=flag, note=note,
+        "drug_properties",
+        (s.start, s.end),
+        conf,
+        {"drug_id": drug.inn, "property": prop, "value": value, "term": term},
+        flag=flag,
+        note=note,
     )
 
 
@@ -223,12 +236,22 @@ def organizations(col: Collector, doc: Document, sents: list[Sentence], drug: Dr
             col.add("drug_organizations", span, 0.6, {"drug_id": drug.inn, "organization": _org(m.group(1)), "role": "developer"})
         for m in re.finditer(cfg["licensee"].format(org=org), st):
             col.add(
-                "drug_organizations", span, 0.6,
-                {"drug_id": drug.inn, "organization": _org(m.group(1)), "role": "licensee",
-                 "territory": _org(m.group(2)) if m.group(2) else None},
+                "drug_organizations",
+                span,
+                0.6,
+                {
+                    "drug_id": drug.inn,
+                    "organization": _org(m.group(1)),
+                    "role": "licensee",
+                    "territory": _org(m.group(2)) if m.group(2) else None,
+                },
             )
         m = re.search(cfg["research"].format(org=org), st)
         if m:
             for name in filter(None, m.groups()):
-                col.add("drug_organizations", span, 0.5,
-                        {"drug_id": drug.inn, "organization": _org(re.sub(r"^the ", "", name)), "role": "research"})
+                col.add(
+                    "drug_organizations",
+                    span,
+                    0.5,
+                    {"drug_id": drug.inn, "organization": _org(re.sub(r"^the ", "", name)), "role": "research"},
+                )

@@ -10,8 +10,15 @@ from mabdata.draft.names import Drug
 from mabdata.draft.patterns import first_label, ordered, rx
 from mabdata.draft.text import Document, Sentence, strip_refs
 
-LABEL_SECTIONS = {"boxed_warning", "dosage_and_administration", "warnings_and_cautions", "use_in_specific_populations",
-                  "pregnancy", "lactation", "females_and_males_of_reproductive_potential"}
+LABEL_SECTIONS = {
+    "boxed_warning",
+    "dosage_and_administration",
+    "warnings_and_cautions",
+    "use_in_specific_populations",
+    "pregnancy",
+    "lactation",
+    "females_and_males_of_reproductive_potential",
+}
 
 
 def precautions(col: Collector, doc: Document, sents: list[Sentence], drug: Drug) -> None:
@@ -30,9 +37,12 @@ def precautions(col: Collector, doc: Document, sents: list[Sentence], drug: Drug
         if kind is None:
             continue
         # The advice itself: from its verb (after a heading or "In case of ..." lead) to the end.
-        verb = re.search(r"\b(?:Advise|Administer|Premedicate|Monitor|Withhold|Permanently discontinue|Discontinue|Interrupt|"
-                         r"Consider|Initiate|Conduct|Verify|Evaluate|Assess|Screen|Test|Avoid|Do not|Reduce|Slow|Resume|Use|"
-                         r"Obtain|Perform|Instruct|Counsel|Treat|Manage)\b.*", st)
+        verb = re.search(
+            r"\b(?:Advise|Administer|Premedicate|Monitor|Withhold|Permanently discontinue|Discontinue|Interrupt|"
+            r"Consider|Initiate|Conduct|Verify|Evaluate|Assess|Screen|Test|Avoid|Do not|Reduce|Slow|Resume|Use|"
+            r"Obtain|Perform|Instruct|Counsel|Treat|Manage)\b.*",
+            st,
+        )
         action = (verb.group(0) if verb else st).rstrip(" .")
         if len(action.split()) < 2:
             continue

@@ -18,7 +18,6 @@ from mabdata.draft.patterns import data, integral, number, rx
 from mabdata.draft.text import Document, Sentence, headings, strip_refs
 
 _DOSE_HINT = re.compile(r"\d\s*(?:mg|mcg|µg|g)\b")
-STEP_FIELDS = ("label", "dose_value", "dose_value_max", "dose_unit", "timing", "frequency", "period", "period_max")
 
 
 @dataclass
@@ -89,28 +88,36 @@ def doses(text: str, a: int, b: int, drug: Drug) -> list[Dose]:
     return out
 
 
+# The rest of a schedule phrase: "every 3 weeks for 6 doses", "daily infusions for five consecutive days".
+_SCHEDULE_TAIL = re.compile(
+    r"\s*(?:infusions?|injections?|doses?)?\s*(?:for (?:\d+|[a-z]+) (?:consecutive )?(?:doses|days|weeks|infusions)"
+    r"|over several weeks)"
+)
+
+
+def _group_value(x: Any, groups: tuple[str | None, ...]) -> Any:
+    """A schedule's constant, or the number its "$N" names among the match's groups."""
+    return number(groups[int(x[1:]) - 1]) if isinstance(x, str) and x.startswith("$") else x
+
+
 def _schedule(text: str, a: int, b: int) -> dict[str, Any]:
     for p, freq, per, pmax, unit in _schedules():
         m = p.search(text, a, b)
         if not m:
             continue
         groups = m.groups()
-
-        def val(x: Any) -> Any:
-            return number(groups[int(x[1:]) - 1]) if isinstance(x, str) and x.startswith("$") else x
-
-        period, period_max = val(per), val(pmax)
+        period, period_max = _group_value(per, groups), _group_value(pmax, groups)
         unit_word = groups[int(unit[1:]) - 1] if isinstance(unit, str) and unit.startswith("$") else unit
         u = _unit(unit_word) or unit_word
         if period is None:
             continue
         end = m.end()
-        tail = re.match(r"\s*(?:infusions?|injections?|doses?)?\s*(?:for (?:\d+|[a-z]+) (?:consecutive )?(?:doses|days|weeks|infusions)|over several weeks)", text[end:b])
+        tail = _SCHEDULE_TAIL.match(text, end, b)
         if tail:
-            end += tail.end()
+            end = tail.end()
         return {
             "timing": text[m.start() : end].strip(),
-            "frequency": int(val(freq)),
+            "frequency": int(_group_value(freq, groups)),
             "period": integral(period),
             "period_max": integral(period_max),
             "period_unit": u,
@@ -144,7 +151,11 @@ def _step_values(text: str, a: int, b: int) -> dict[str, Any]:
     m = rx("regimens", "cycles", 0).search(seg)
     if m:
         v["from_cycle"] = int(m.group(1))
-        v["to_cycle"] = int(m.group(2)) if m.group(2) else (None if re.search(r"beyond|after|onward|thereafter|subsequent", m.group(0)) else int(m.group(1)))
+        v["to_cycle"] = (
+            int(m.group(2))
+            if m.group(2)
+            else (None if re.search(r"beyond|after|onward|thereafter|subsequent", m.group(0)) else int(m.group(1)))
+        )
     m = rx("regimens", "weeks", 0).search(seg)
     if m:
         v["from_week"] = int(m.group(1))
@@ -191,7 +202,11 @@ def steps(text: str, a: int, b: int, drug: Drug) -> list[list[dict[str, Any]]]:
         dose = piece.dose or last_dose
         if dose is None:
             continue
-        if piece.dose and last_dose and rx("regimens", "alternative").search(text[max(a, piece.start - 12) : piece.start].split(",")[-1]):
+        if (
+            piece.dose
+            and last_dose
+            and rx("regimens", "alternative").search(text[max(a, piece.start - 12) : piece.start].split(",")[-1])
+        ):
             out.append([])  # "200 mg every 3 weeks or 400 mg every 6 weeks": two regimens
         last_dose = dose
         current = {"dose_value": integral(dose.value), "dose_value_max": integral(dose.value_max), "dose_unit": dose.unit, **v}
@@ -206,14 +221,20 @@ def steps(text: str, a: int, b: int, drug: Drug) -> list[list[dict[str, Any]]]:
 
 
 def _weeks(text: str, a: int, b: int, steps_: list[dict[str, Any]]) -> None:
-    """"weekly for 4 weeks followed by every 2 weeks": weeks 1-4, then from week 5."""
+    """ "weekly for 4 weeks followed by every 2 weeks": weeks 1-4, then from week 5."""
     m = rx("regimens", "for_weeks").search(text, a, b)
     if not m or len(steps_) < 2 or "from_week" in steps_[0]:
         return
     n = int(number(m.group(1)) or 0)
     if n and steps_[0].get("period_unit") == "wk" and steps_[0].get("period") == 1:
         steps_[0].update(from_week=1, to_week=n)
-        steps_[0]["timing"] = text[text.find(steps_[0]["timing"], a, b) : m.end()] if steps_[0].get("timing") and text.find(steps_[0]["timing"], a, b) != -1 and text.find(steps_[0]["timing"], a, b) < m.start() else steps_[0].get("timing")
+        steps_[0]["timing"] = (
+            text[text.find(steps_[0]["timing"], a, b) : m.end()]
+            if steps_[0].get("timing")
+            and text.find(steps_[0]["timing"], a, b) != -1
+            and text.find(steps_[0]["timing"], a, b) < m.start()
+            else steps_[0].get("timing")
+        )
         steps_[1].setdefault("from_week", n + 1)
 
 
@@ -268,7 +289,7 @@ def web_regimens(col: Collector, doc: Document, sents: list[Sentence], drug: Dru
             parts.append((s, regs, ctx, single))
         with_steps = [p for p in parts if p[1]]
         dose_values = {st.get("dose_value") for p in with_steps for r in p[1] for st in r}
-        if with_steps and len(dose_values) > 1 or sum(len(p[1]) for p in with_steps) > 1:
+        if (with_steps and len(dose_values) > 1) or sum(len(p[1]) for p in with_steps) > 1:
             for s, regs, ctx, _ in with_steps:
                 for r in regs:
                     col.add("regimens", (s.start, s.end), 0.6, {"drug_id": drug.inn, **ctx}, steps=r)
@@ -291,9 +312,9 @@ def web_regimens(col: Collector, doc: Document, sents: list[Sentence], drug: Dru
         if len(useful) < 2 and not with_steps:
             continue
         claim_values = {"drug_id": drug.inn, **context}
+        step_keys = [k for st in merged_steps for k in st]
         for s, regs, ctx, single in useful:
+            # A field this sentence does not give was taken from another sentence of the section.
             gave = set(ctx) | set(single) | {k for r in regs for st in r for k in st}
-            inferred = [k for k in [*context, *{k for st in merged_steps for k in st}] if k not in gave and k != "drug_id"]
-            inferred = [k for k in inferred if k in STEP_FIELDS or k in context or k in {"count", "infusion_duration", "max_duration", "until", "period_unit", "infusion_duration_unit", "max_duration_unit"}]
-            inferred = [k for k in dict.fromkeys(inferred) if not k.endswith("_unit") and not k.endswith("_max")]
+            inferred = [k for k in dict.fromkeys([*context, *step_keys]) if k not in gave and not k.endswith(("_unit", "_max"))]
             col.add("regimens", (s.start, s.end), 0.6, claim_values, steps=merged_steps, inferred=inferred)

@@ -79,7 +79,11 @@ def results(text: str, a: int, b: int) -> list[dict[str, Any]]:
         near = text[max(a, e.start() - 30) : v.end()].lower()
         statistic = "median" if unit == "mo" or "median" in near else "proportion"
         r: dict[str, Any] = {
-            "endpoint": endpoint, "endpoint_term": e.group(0), "statistic": statistic, "value": float(v.group(1)), "unit": unit,
+            "endpoint": endpoint,
+            "endpoint_term": e.group(0),
+            "statistic": statistic,
+            "value": float(v.group(1)),
+            "unit": unit,
         }
         r.update(_ci(text, v.end(), b))
         r["arm"] = _arm_after(text, v.end(), b)
@@ -100,7 +104,12 @@ def results(text: str, a: int, b: int) -> list[dict[str, Any]]:
         out.append({k2: x for k2, x in r.items() if x is not None})
         hr = rx("studies", "hazard_ratio").search(text, v.end(), nxt)
         if hr:
-            h: dict[str, Any] = {"endpoint": endpoint, "endpoint_term": e.group(0), "statistic": "hazard ratio", "value": float(hr.group(1))}
+            h: dict[str, Any] = {
+                "endpoint": endpoint,
+                "endpoint_term": e.group(0),
+                "statistic": "hazard ratio",
+                "value": float(hr.group(1)),
+            }
             m = rx("studies", "ci").search(text, hr.end(), min(nxt, hr.end() + 60))
             if m and m.group(3) != "NR":
                 h.update(ci_level=float(m.group(1)), ci_lower=float(m.group(2)), ci_upper=float(m.group(3)))
@@ -175,6 +184,8 @@ def web_studies(col: Collector, doc: Document, sents: list[Sentence], drug: Drug
         for e in _endpoints().finditer(st):
             name = _endpoint_names()[int(next(g for g, v in e.groupdict().items() if v)[1:])]
             col.add_result(
-                current, (s.start, s.end), 0.4,
+                current,
+                (s.start, s.end),
+                0.4,
                 {"endpoint": name, "endpoint_term": e.group(0), "statistic": "qualitative", "direction": direction},
             )

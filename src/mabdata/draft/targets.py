@@ -10,8 +10,6 @@ from mabdata.draft.names import Drug
 from mabdata.draft.patterns import data, first_label, ordered, rx
 from mabdata.draft.text import Document, Sentence
 
-_SUBJECT = re.compile(r"^(?:It|This (?:medication|drug|antibody))\b|\b(?:it|which)\b (?:binds|targets|blocks)", re.I)
-
 
 def drug_targets(col: Collector, doc: Document, sents: list[Sentence], drug: Drug, lex: Lexicon) -> None:
     text = doc.text
@@ -27,7 +25,7 @@ def drug_targets(col: Collector, doc: Document, sents: list[Sentence], drug: Dru
         mechs = [name for name, p in mechanisms if p.search(st)]
         if not v and not mechs:
             continue
-        subject = drug.named_in(st) or _SUBJECT.search(st)
+        subject = drug.named_in(st) or rx("targets", "pronoun_subject").search(st)
         genes = [g for g in find_genes(lex, text, s.start, s.end)]
         if not subject:
             continue
@@ -47,7 +45,9 @@ def drug_targets(col: Collector, doc: Document, sents: list[Sentence], drug: Dru
             for mech in mechs:
                 if mech in cfg["effector"]:
                     col.add(
-                        "drug_targets", (s.start, s.end), 0.5,
+                        "drug_targets",
+                        (s.start, s.end),
+                        0.5,
                         {"drug_id": drug.inn, "target_id": main[0], "action_type": "BINDING AGENT", "mechanism": mech},
                     )
             continue

@@ -130,8 +130,6 @@ def strip_refs(text: str, a: int, b: int) -> tuple[int, int]:
         b = a + m.start()
 
 
-
-
 @cache
 def _furniture_parts() -> tuple[re.Pattern[str], ...]:
     """The furniture patterns one by one, case-sensitive, for lower-cased text: scanning a whole
@@ -190,13 +188,18 @@ def sentences(doc: Document) -> list[Sentence]:
     out: list[Sentence] = []
     if doc.is_label:
         skipped = set(cfg["skipped_sections"])
+        wanted = set(cfg["drafted_sections"])
         top = [s for s in doc.sections if s.parent is None]
         subs = [s for s in doc.sections if s.parent is not None]
         for block, sec in enumerate(top):
             if sec.section in skipped:
                 continue
             inner = [s for s in subs if sec.start <= s.start and s.end <= sec.end]
-            spans = list(split(doc.text, sec.start, sec.end))
+            if sec.section in wanted:
+                ranges = [(sec.start, sec.end)]
+            else:  # only the wanted subsections of an unwanted parent (12.1 inside 12)
+                ranges = [(x.start, x.end) for x in inner if x.section in wanted]
+            spans = [sp for a0, b0 in ranges for sp in split(doc.text, a0, b0)]
             furniture = _furniture_sentences(doc.text, spans)
             for k, (a, b) in enumerate(spans):
                 s = doc.text[a:b]
