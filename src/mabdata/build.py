@@ -206,6 +206,8 @@ def _label_documents(root: Path, out: _Collector) -> list[Document]:
             "effective_date": meta["effective_date"],
             "application_number": meta["application_number"],
             "manufacturer": meta["manufacturer"],
+            "openfda_uniis": ";".join(meta["uniis"]) or None,
+            "openfda_routes": ";".join(meta["routes"]) or None,
         }
         docs.append(Document(stem, "FDA label", label.text, rendered, yml, label.sections, row))
     for yml in sorted(folder.glob("*.yaml")):
@@ -507,6 +509,7 @@ def _derive(root: Path, rows: dict[str, list[dict[str, Any]]], origin: dict, out
         allowed = reference_values(refs.get(r["drug_id"]), r["property"])
         r["reference_value"] = ";".join(allowed) if allowed else None
         r["matches_reference"] = (r["value"] in allowed) if allowed else None
+    _cross_check_labels(rows, refs)
     ctcae = schema.vocabulary("ctcae_term")
     for r in rows["adverse_events"]:
         r["soc"] = ctcae.broader(r["ctcae_term"]) if r.get("ctcae_term") else None
@@ -560,6 +563,33 @@ def _derive(root: Path, rows: dict[str, list[dict[str, Any]]], origin: dict, out
                 "ancestor_ids": ";".join(sorted(disease.ancestors, key=lambda d: int(d.split(":")[1]))) or None,
             }
         )
+
+
+def _cross_check_labels(rows: dict[str, list[dict[str, Any]]], refs: dict[str, reference.DrugReference]) -> None:
+    """Compare what openFDA lists for each label (UNIIs, routes) with the reference UNIIs of the
+    drugs curated from it and the routes of its curated regimens; the result is data, not an error."""
+    cites: dict[tuple[str, str], set[str]] = defaultdict(set)  # (table, claim id) -> sources quoting it
+    for e in rows["evidence"]:
+        cites[(e["claim_table"], e["claim_id"])].add(e["source_id"])
+    by_source: dict[str, dict[str, set[str]]] = defaultdict(lambda: {"drugs": set(), "routes": set()})
+    for r in rows["drug_names"]:
+        for sid in cites[("drug_names", r["name_id"])]:
+            by_source[sid]["drugs"].add(r["drug_id"])
+    for r in rows["regimens"]:
+        for sid in cites[("regimens", r["regimen_id"])]:
+            if r.get("route"):
+                by_source[sid]["routes"].add(r["route"])
+
+    def verdict(mine: set[str], listed: set[str]) -> str:
+        return "not comparable" if not mine or not listed else "agrees" if mine <= listed else "disagrees"
+
+    for s in rows["sources"]:
+        if s["kind"] != "FDA label":
+            continue
+        seen = by_source[s["source_id"]]
+        uniis = {refs[d].unii for d in seen["drugs"] if d in refs and refs[d].unii}
+        s["unii_check"] = verdict(uniis, set((s["openfda_uniis"] or "").split(";")) - {""})
+        s["route_check"] = verdict(seen["routes"], set((s["openfda_routes"] or "").split(";")) - {""})
 
 
 def _first_origin(origin: dict, rows: dict, drug_id: str) -> Origin:
