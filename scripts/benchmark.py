@@ -1,20 +1,27 @@
-"""Benchmark validation against the Parquet floor and frictionless, on synthetic packages.
+"""Benchmark `mabdata validate` against the Parquet load, the floor and frictionless.
 
-    python scripts/benchmark.py [--rows 1000 10000 100000 1000000] [--json FILE]
+    python scripts/benchmark.py [--rows 100000 1000000] [--repeats 3] [--json docs/benchmark.json] [--readme]
 
-For each size, in one process: load_s (bare pyarrow read of every table to pandas, the
-floor), validate_s (mabdata's validate_package, the same work as `mabdata validate`),
-frictionless_s (`frictionless.validate` of the same package; skipped, recorded as null,
-above --frictionless-max rows), each the median of --repeats runs after one warm-up; and
-the peak resident memory of a validate run in a fresh process. Also build_s (the real
-seeds, in-process, median) and the `mabdata --help` start-up time. Prints a table and
-writes JSON. Ratios, not absolute seconds, are what compare across machines.
+For each size a synthetic package is made (scripts/make_synthetic.py, --rows evidence rows) and
+each measurement runs in a child process of its own, which reports the seconds of its work
+(after its imports) and its own peak resident memory (VmHWM from /proc/self/status; a child's
+ru_maxrss would include the high-water mark of the parent it was forked from):
+
+- load: the bare Parquet load, every table read into pandas;
+- floor: what any validator must do: hash every file of the package, parse each CSV into its
+  declared types, decode each Parquet file (hashing on a worker thread, as validate does);
+- validate: `mabdata.validate.validate_package`, the work of `mabdata validate`;
+- frictionless: `frictionless.validate` of datapackage.json (once above --frictionless-repeat-max).
+
+Times are the median of --repeats children (memory: the largest peak). Ratios, not seconds,
+compare across machines; the machine is shared, so run it when it is otherwise idle.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import subprocess
@@ -24,98 +31,152 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
+KINDS = ("load", "floor", "validate", "frictionless")
+START, END = "<!-- benchmark:start -->", "<!-- benchmark:end -->"
 
 
-def timed(fn, repeats: int) -> float:
-    fn()  # warm-up
-    runs = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        runs.append(time.perf_counter() - t)
-    return statistics.median(runs)
+# ---- children --------------------------------------------------------------------------------
 
 
-def load_all(pkg: Path) -> None:
+def peak_mb() -> float:
+    """This process's own peak resident memory (VmHWM), in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
+def load(pkg: Path) -> None:
     import pyarrow.parquet as pq
 
     for path in sorted((pkg / "data").glob("*.parquet")):
         pq.read_table(path).to_pandas()
 
 
-def peak_mb(pkg: Path) -> float:
-    code = (
-        "import resource, sys\n"
-        "from mabdata.validate import validate_package\n"
-        "assert validate_package(sys.argv[1]) == []\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code, str(pkg)], check=True, capture_output=True, text=True)
-    return round(float(out.stdout.strip()), 1)
+def floor(pkg: Path) -> None:
+    import hashlib
+    from concurrent.futures import ThreadPoolExecutor
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from mabdata import tabular
+
+    def sha(datas: list[bytes]) -> list[str]:
+        return [hashlib.sha256(d).hexdigest() for d in datas]
+
+    files = sorted(p for p in pkg.rglob("*") if p.is_file())
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        small = [p for p in files if p.suffix not in (".csv", ".parquet")]
+        jobs = [pool.submit(sha, [p.read_bytes() for p in small])]
+        for path in files:
+            if path.suffix in (".csv", ".parquet"):
+                data = path.read_bytes()
+                jobs.append(pool.submit(sha, [data]))
+                if path.suffix == ".csv":
+                    tabular.read_csv_typed(data, path.stem)
+                else:
+                    pq.read_table(pa.BufferReader(data))
+        for job in jobs:
+            job.result()
 
 
-def frictionless_validate(pkg: Path) -> None:
-    from frictionless import validate
-
-    report = validate(str(pkg / "datapackage.json"))
-    if not report.valid:
-        raise SystemExit(f"frictionless found errors in the synthetic package {pkg}")
-
-
-def build_seconds(repeats: int) -> float:
-    from mabdata import publish
-
-    return timed(lambda: publish.build(ROOT, check=True), repeats)
-
-
-def help_seconds(repeats: int) -> float:
-    def run() -> None:
-        subprocess.run([sys.executable, "-m", "mabdata", "--help"], check=True, capture_output=True)
-
-    base = timed(lambda: subprocess.run([sys.executable, "-c", "pass"], check=True), repeats)
-    return timed(run, repeats), base
-
-
-def run(rows_list: list[int], repeats: int, frictionless_max: int, workdir: Path) -> dict:
-    import frictionless
-    import pandas
-    import pandera
-    import pyarrow
-    from make_synthetic import make_package
-
+def validate(pkg: Path) -> None:
     from mabdata.validate import validate_package
 
+    problems = validate_package(pkg)
+    if problems:
+        raise SystemExit(f"validate found {len(problems)} problems in {pkg}: {problems[:3]}")
+
+
+def frictionless(pkg: Path) -> None:
+    from frictionless import validate as fl_validate
+
+    report = fl_validate(str(pkg / "datapackage.json"))
+    if not report.valid:
+        raise SystemExit(f"frictionless found errors in {pkg}")
+
+
+def child(kind: str, pkg: Path) -> None:
+    fn = {"load": load, "floor": floor, "validate": validate, "frictionless": frictionless}[kind]
+    # Import what the work needs before the clock starts: start-up is the same at every size.
+    if kind in ("floor", "validate"):
+        import mabdata.validate  # noqa: F401
+    if kind == "frictionless":
+        import frictionless as _  # noqa: F401
+    import pyarrow.parquet  # noqa: F401
+
+    t = time.perf_counter()
+    fn(pkg)
+    print(json.dumps({"seconds": time.perf_counter() - t, "peak_mb": peak_mb()}))
+
+
+def measure(kind: str, pkg: Path, repeats: int) -> dict:
     runs = []
-    for rows in rows_list:
-        pkg = make_package(rows, workdir / f"syn_{rows}")
-        problems = validate_package(pkg)
-        if problems:
-            raise SystemExit(f"synthetic package of {rows} rows is invalid: {problems[:3]}")
-        entry = {
-            "rows": rows,
-            "total_rows": sum(len(pyarrow.parquet.read_table(p)) for p in (pkg / "data").glob("*.parquet")),
-            "load_s": timed(lambda pkg=pkg: load_all(pkg), repeats),
-            "validate_s": timed(lambda pkg=pkg: validate_package(pkg), repeats),
-            "frictionless_s": None,
-            "peak_mb": peak_mb(pkg),
-        }
-        if rows <= frictionless_max:
-            entry["frictionless_s"] = timed(lambda pkg=pkg: frictionless_validate(pkg), repeats)
-        runs.append(entry)
-        print(f"  {rows:>9} rows done", file=sys.stderr)
-    help_s, python_s = help_seconds(repeats)
+    for _ in range(repeats):
+        t = time.perf_counter()
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", kind, str(pkg)], check=True, capture_output=True, text=True, env=os.environ
+        )
+        run = json.loads(out.stdout.strip().splitlines()[-1])
+        run["process_s"] = time.perf_counter() - t
+        runs.append(run)
     return {
-        "runs": runs,
-        "build_s": build_seconds(repeats),
-        "help_s": help_s,
-        "python_startup_s": python_s,
+        "seconds": statistics.median(r["seconds"] for r in runs),
+        "peak_mb": max(r["peak_mb"] for r in runs),
+        "process_s": statistics.median(r["process_s"] for r in runs),
+        "runs": len(runs),
+    }
+
+
+# ---- the run ----------------------------------------------------------------------------------
+
+
+def make(rows: int, workdir: Path) -> tuple[Path, dict[str, int]]:
+    """The synthetic package (made in a child, so this process stays small) and its row counts."""
+    pkg = workdir / f"syn_{rows}"
+    script = ROOT / "scripts" / "make_synthetic.py"
+    subprocess.run([sys.executable, str(script), "--rows", str(rows), "--out", str(pkg)], check=True)
+    desc = json.loads((pkg / "datapackage.json").read_text(encoding="utf-8"))
+    counts = {}
+    for res in desc["resources"]:
+        if res.get("format") == "csv":
+            with open(pkg / res["path"], "rb") as fh:
+                counts[res["name"]] = sum(1 for _ in fh) - 1  # synthetic cells hold no newlines
+    return pkg, counts
+
+
+def run(rows_list: list[int], repeats: int, frictionless_repeat_max: int, workdir: Path) -> dict:
+    import frictionless as fl
+    import pandas
+    import pandera
+    import polars
+    import pyarrow
+
+    results = []
+    for rows in rows_list:
+        pkg, counts = make(rows, workdir)
+        entry: dict = {
+            "rows": rows,
+            "tables": counts,
+            "total_rows": sum(counts.values()),
+            "megabytes": round(sum(p.stat().st_size for p in pkg.rglob("*") if p.is_file()) / 1e6, 1),
+        }
+        for kind in KINDS:
+            n = repeats if kind != "frictionless" or rows <= frictionless_repeat_max else 1
+            entry[kind] = measure(kind, pkg, n)
+            print(f"  {rows:>9} {kind:<12} {entry[kind]['seconds']:9.2f} s {entry[kind]['peak_mb']:8.0f} MB", file=sys.stderr)
+        results.append(entry)
+    return {
+        "runs": results,
         "repeats": repeats,
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "load_average": os.getloadavg()},
         "python": platform.python_version(),
         "pandas": pandas.__version__,
         "pyarrow": pyarrow.__version__,
+        "polars": polars.__version__,
         "pandera": pandera.__version__,
-        "frictionless": frictionless.__version__ if hasattr(frictionless, "__version__") else _dist("frictionless"),
+        "frictionless": getattr(fl, "__version__", None) or _dist("frictionless"),
     }
 
 
@@ -126,40 +187,53 @@ def _dist(name: str) -> str:
 
 
 def table(result: dict) -> str:
+    """The results as a Markdown table: seconds (peak MB), and the ratios the targets are about."""
     lines = [
-        f"{'rows':>9} {'all rows':>9} {'load_s':>8} {'validate_s':>10} {'frictionless_s':>14} {'peak_mb':>8} "
-        f"{'val/load':>8} {'fric/val':>8}",
+        "| evidence rows | all rows | files | Parquet load | floor | `mabdata validate` | frictionless "
+        "| validate / load | validate / floor | frictionless / validate |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in result["runs"]:
-        fr = "skipped" if r["frictionless_s"] is None else f"{r['frictionless_s']:.3f}"
-        ratio = "" if r["frictionless_s"] is None else f"{r['frictionless_s'] / r['validate_s']:.1f}"
-        lines.append(
-            f"{r['rows']:>9} {r['total_rows']:>9} {r['load_s']:>8.3f} {r['validate_s']:>10.3f} {fr:>14} {r['peak_mb']:>8.1f} "
-            f"{r['validate_s'] / r['load_s']:>8.1f} {ratio:>8}"
-        )
-    runs = {r["rows"]: r for r in result["runs"]}
-    if 10**5 in runs and 10**6 in runs:
-        lines.append(f"validate growth 10^5 -> 10^6: {runs[10**6]['validate_s'] / runs[10**5]['validate_s']:.1f}x")
-    lines.append(
-        f"build of the real seeds: {result['build_s']:.3f} s (median); `mabdata --help`: {result['help_s']:.3f} s "
-        f"(bare interpreter start-up {result['python_startup_s']:.3f} s)"
-    )
+
+        def cell(kind: str, r: dict = r) -> str:
+            return f"{r[kind]['seconds']:.2f} s ({r[kind]['peak_mb']:,.0f} MB)"
+
+        v = r["validate"]["seconds"]
+        cells = [f"{r['rows']:,}", f"{r['total_rows']:,}", f"{r['megabytes']:,.0f} MB", *map(cell, ("load", "floor", "validate"))]
+        cells += [cell("frictionless"), f"{v / r['load']['seconds']:.1f}×", f"{v / r['floor']['seconds']:.2f}×"]
+        cells.append(f"{r['frictionless']['seconds'] / v:.0f}×")
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
+def update_readme(result: dict, readme: Path) -> None:
+    text = readme.read_text(encoding="utf-8")
+    if START not in text or END not in text:
+        raise SystemExit(f"no {START} ... {END} block in {readme}")
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    readme.write_text(f"{head}{START}\n{table(result)}\n{END}{tail}", encoding="utf-8")
+
+
 def main() -> None:
+    if len(sys.argv) == 4 and sys.argv[1] == "--child":
+        child(sys.argv[2], Path(sys.argv[3]))
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, nargs="+", default=[10**3, 10**4, 10**5, 10**6])
+    parser.add_argument("--rows", type=int, nargs="+", default=[10**5, 10**6], help="evidence rows of each package")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--frictionless-max", type=int, default=10**5, help="largest size frictionless is run on")
-    parser.add_argument("--json", type=Path, help="write the results here")
+    parser.add_argument("--frictionless-repeat-max", type=int, default=10**5, help="above this size frictionless runs once")
+    parser.add_argument("--json", type=Path, help="write the results here (e.g. docs/benchmark.json)")
+    parser.add_argument("--readme", type=Path, nargs="?", const=ROOT / "README.md", help="update the table in README.md")
     parser.add_argument("--workdir", type=Path, help="where to write the synthetic packages (default: a temp dir)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        result = run(args.rows, args.repeats, args.frictionless_max, args.workdir or Path(tmp))
+        result = run(args.rows, args.repeats, args.frictionless_repeat_max, args.workdir or Path(tmp))
     print(table(result))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    if args.readme:
+        update_readme(result, args.readme)
 
 
 if __name__ == "__main__":

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 from mabdata.adr import Mention, find_reactions, load_lexicon
-from mabdata.adr.lexicon import DATA, LEARNED_FILE, PRIORS_FILE
+from mabdata.adr.engine import analyze
+from mabdata.adr.learn import Row, fit_ranker
+from mabdata.adr.lexicon import DATA, LEARNED_FILE, PRIORS_FILE, RANKER_FILE
+from mabdata.adr.ranker import Ranker
 
 ROOT = Path(__file__).resolve().parents[1]
 TRAIN = ROOT.parent / "shared" / "benchmarks" / "tac2017_adr" / "train.json"
@@ -39,8 +43,10 @@ def test_list_propagation_reaches_unlisted_terms(lex):
 
 
 def test_coordinated_lab_abnormalities_are_distributed(lex):
+    # the coordination machinery, before the ranker chooses among candidates
     text = "Elevations in ALT or AST greater than 5 times ULN have occurred."
-    ms = find_reactions(text, "warnings and precautions", lex)
+    _, cands = analyze(text, "warnings and precautions", lex)
+    ms = sorted(c.mention for c in cands if not c.excluded)
     assert [m.term for m in ms] == ["elevations in alt", "elevations in ast"]
     assert all(m.kind == "lab_abnormality" for m in ms)
 
@@ -124,10 +130,88 @@ def test_offsets_verbatim_and_deterministic_on_real_sections(lex):
 
 
 def test_shipped_learned_files_hold_no_meddra_codes():
-    for name in (LEARNED_FILE, PRIORS_FILE):
+    for name in (LEARNED_FILE, PRIORS_FILE, RANKER_FILE):
         body = (DATA / name).read_text(encoding="utf-8")
         assert body.strip(), name
         assert not re.search(r"(?<!\d)10\d{6}(?!\d)", body), f"MedDRA-like code in {name}"
+
+
+def test_table_footnote_marks_are_not_part_of_words(lex):
+    text = "   Rasha        12     3\n   Hypertensiond   8     1\n   Stomatitis  b   5     2\n   Relapsed        4     1\n"
+    ms = find_reactions(text, "adverse reactions", lex)
+    # "Relapsed" is a word of its own (a table row among reactions), not "relapse" with a mark
+    assert [m.term for m in ms] == ["rash", "hypertension", "stomatitis", "relapsed"]
+    assert [m.text for m in ms][:3] == ["Rash", "Hypertension", "Stomatitis"]  # the span stops before the mark
+
+
+def test_spaced_dash_separates_a_list_label(lex):
+    text = "Nervous system disorders: Frequent - headache, dizziness; Rare - torticollis, dystonia, tremor"
+    assert terms(text, lex) == ["headache", "dizziness", "torticollis", "dystonia", "tremor"]
+
+
+def test_left_modifiers_keep_compounds_whole_and_leave_counts_out(lex):
+    assert "immune-mediated neuropathies" in terms("Grade 3 immune-mediated neuropathies and rash occurred.", lex)
+    assert terms("Two suicides were reported.", lex) == ["suicides"]
+
+
+def test_excluded_candidates_reach_the_ranker_with_their_rule(lex):
+    _, cands = analyze("There were no cases of pancreatitis.", "adverse reactions", lex)
+    assert [(c.mention.term, c.excluded) for c in cands] == [("pancreatitis", "before:no cases of")]
+    # caption and reporting-contact lines are furniture: no candidates at all
+    _, cands = analyze("Table 4: Hypersensitivity Reactions and Rash in Study 1\n", "adverse reactions", lex)
+    assert cands == []
+
+
+def test_prior_threshold_without_a_ranker(lex):
+    rules_only = load_lexicon()
+    rules_only.ranker = None
+    text = "The most common adverse reactions were nausea and Infections. There were no cases of pancreatitis."
+    assert [m.term for m in find_reactions(text, "adverse reactions", rules_only)] == ["nausea", "infections"]
+
+
+def test_shipped_ranker_is_small_plain_json(lex):
+    path = DATA / RANKER_FILE
+    assert path.stat().st_size < 150_000
+    body = json.loads(path.read_text(encoding="utf-8"))
+    assert 0.0 < body["threshold"] < 1.0
+    assert body["meta"]["trained_on"]["labels"] == 101
+    assert all(isinstance(v, float) and abs(v) < 50 for v in body["weights"].values())
+    assert lex.ranker is not None and lex.ranker.weights == Ranker.from_json(path.read_text(encoding="utf-8")).weights
+
+
+def test_ranker_loads_and_runs_without_scikit_learn():
+    code = (
+        "import sys; sys.modules['sklearn'] = None\n"
+        "from mabdata.adr import find_reactions, load_lexicon\n"
+        "lex = load_lexicon(); assert lex.ranker is not None\n"
+        "print([m.term for m in find_reactions('Adverse reactions were nausea and rash.', 'adverse reactions', lex)])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "['nausea', 'rash']"
+
+
+def test_fit_ranker_is_deterministic_and_learns_the_signal():
+    rows = []
+    for i in range(120):
+        label, group = f"L{i % 12}", i % 4
+        good = i % 3 != 0
+        f = {"bias": 1.0, "prior_logit": 2.0 if good else -1.5, "x=none": 1.0 if good else 0.0, "x=before": 0.0 if good else 1.0}
+        rows.append(Row(label, group, f"t{i}", f, good, good))
+    n_gold = {f"L{k}": 8 for k in range(12)}
+    first, second = fit_ranker(rows, n_gold), fit_ranker(rows, n_gold)
+    assert first.to_json() == second.to_json()
+    assert first.weights["prior_logit"] > 0 > first.weights["x=before"]
+    assert first.score(rows[1].features) > first.threshold > first.score(rows[0].features)
+
+
+def test_context_cue_trie_matches_like_the_flat_alternation():
+    from mabdata.adr.context import _alternation
+
+    phrases = ["no", "not", "no evidence of", "no cases of", "history of", "a history of", "patients with"]
+    flat = re.compile(r"(?<!\w)(?:" + "|".join(sorted(phrases, key=len, reverse=True)) + r")(?=\s)", re.I)
+    trie = re.compile(r"(?<!\w)(?:" + _alternation(phrases) + r")(?=\s)", re.I)
+    text = "No  no evidence of rash; not noted. Patients with a history of x, NO CASES OF y; nothing, notably no\ncases"
+    assert [m.span() for m in trie.finditer(text)] == [m.span() for m in flat.finditer(text)]
 
 
 def test_extra_strings_extend_the_lexicon():
@@ -141,10 +225,17 @@ def test_evaluate_end_to_end_on_a_few_labels(tmp_path):
     sys.path.insert(0, str(ROOT / "scripts"))
     import evaluate_tac
 
+    # a smaller training set keeps this fast: the three scored labels and 17 others to learn from
+    sections = json.loads(TRAIN.read_text(encoding="utf-8"))
+    keep = {"ADCETRIS", "SIMPONI", "BOSULIF", *sorted({s["label_id"] for s in sections})[:17]}
+    train = tmp_path / "train.json"
+    train.write_text(json.dumps([s for s in sections if s["label_id"] in keep]), encoding="utf-8")
     out = tmp_path / "tac.json"
-    report = evaluate_tac.main(["--labels", "ADCETRIS,SIMPONI,BOSULIF", "--no-speed", "--json", str(out)])
+    argv = ["--train", str(train), "--labels", "ADCETRIS,SIMPONI,BOSULIF", "--no-speed", "--json", str(out)]
+    report = evaluate_tac.main(argv)
     saved = json.loads(out.read_text(encoding="utf-8"))
     assert saved["cv_learned"] == report["cv_learned"]
+    assert saved["cv_prior_threshold"]["all"]["labels"] == 3
     assert saved["cv_learned"]["all"]["labels"] == 3
     assert saved["cv_learned"]["antibodies"]["labels"] == 2
     assert {r["label"] for r in saved["per_label"]} == {"ADCETRIS", "SIMPONI", "BOSULIF"}

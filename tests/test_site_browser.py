@@ -104,6 +104,19 @@ CHECK_ALL = """async () => {
   return out;
 }"""
 
+# The same, synchronously: the URL changes without a hashchange event and the page's own handler
+# is called directly (the small project's test above goes through real hash navigation).
+CHECK_ALL_DIRECT = """() => {
+  const out = {};
+  for (const id of Object.keys(DATA.evidence)) {
+    history.replaceState(null, '', '#ev=' + encodeURIComponent(id));
+    focusEvidence();
+    const t = document.getElementById('target');
+    out[id] = t ? [t.textContent, t.dataset.ev, t.querySelectorAll('mark').length] : null;
+  }
+  return out;
+}"""
+
 
 def browser_or_skip():
     if CHROMIUM is None:
@@ -159,7 +172,7 @@ def test_every_quote_lands_on_its_span_in_chromium(site, server, tmp_path):
 
 
 def test_heaviest_label_pages_are_light_and_exact(full_site, full_server):
-    """The largest pages of the 44-label site: weight, load time, and every quote on them."""
+    """The largest pages of the 44-label site: weight and load time, and every quote of the largest."""
     playwright = browser_or_skip()
     out, _ = full_site
     ev = mabdata.load("evidence")
@@ -176,10 +189,11 @@ def test_heaviest_label_pages_are_light_and_exact(full_site, full_server):
             page.goto(f"{full_server}/{rel}")
             page.wait_for_load_state("load")
             seconds = time.perf_counter() - t
-            checked = page.evaluate(CHECK_ALL)
-            assert checked and all(got and got[0] == quotes[evid] for evid, got in checked.items()), rel
-            print(f"\n{rel}: {path.stat().st_size / 1e6:.2f} MB, {len(checked)} quotes, loaded in {seconds:.2f} s")
+            print(f"\n{rel}: {path.stat().st_size / 1e6:.2f} MB, loaded in {seconds:.2f} s")
             assert seconds < 5
+            if path == pages[0]:  # every quote of the heaviest page (the small site's test covers the rest)
+                checked = page.evaluate(CHECK_ALL_DIRECT)
+                assert checked and all(got and got[0] == quotes[evid] for evid, got in checked.items()), rel
         page.goto(f"{full_server}/tables/evidence.html")
         assert "rows 1-100 of" in page.inner_text("#pageinfo")
         browser.close()

@@ -448,8 +448,10 @@ def _claim_rows(groups: dict[str, dict[str, list[Instance]]], origin: dict, out:
                     rows["evidence"].append(erow)
                     origin[("evidence", eid)] = Origin(inst.path, inst.claim, lines={"": ev["line"]})
     for erow in rows["evidence"]:
-        order = [f["name"] for f in schema.fields(erow["claim_table"])]
-        inferred = sorted(set(erow.pop("inferred")), key=lambda n: order.index(n) if n in order else len(order))
+        # Schema order: the claim's own fields, then its child tables' (dosing steps), then any other.
+        tables = [erow["claim_table"], *schema.child_tables(erow["claim_table"])]
+        order = list(dict.fromkeys(f["name"] for t in tables for f in schema.fields(t)))
+        inferred = sorted(set(erow.pop("inferred")), key=lambda n: (order.index(n) if n in order else len(order), n))
         erow["inferred_fields"] = ";".join(inferred) or None
         erow["support"] = "inferred" if inferred else "stated"
         erow["curation_note"] = erow.pop("note") or None

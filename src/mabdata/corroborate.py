@@ -17,47 +17,118 @@ from the published claim tables only, so `mabdata validate` recomputes it and fa
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+import polars as pl
 
 from mabdata import schemas as schema
+from mabdata import tabular
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SINGLE_VALUED = ("molecule_type", "sequence_source", "isotype", "light_chain")
 Row = dict[str, Any]
 
 
-def _records(df: pd.DataFrame) -> list[Row]:
-    return df.astype(object).where(df.notna(), None).to_dict("records")
+def _records(df: pl.DataFrame) -> list[Row]:
+    return df.to_dicts()
 
 
 def _fold(v: Any) -> str:
     return " ".join(str(v).split()).casefold() if v is not None else ""
 
 
-class _Context:
-    """The label side, indexed per drug, and which claims each kind of source supports."""
+# The columns each judge reads (besides the claim id): all the recomputation needs of a table.
+COLUMNS = {
+    "drug_names": ["drug_id", "name", "name_type"],
+    "drug_properties": ["drug_id", "property", "value"],
+    "drug_organizations": ["drug_id", "organization"],
+    "drug_targets": ["drug_id", "target_id", "mechanism"],
+    "indications": ["drug_id", "condition_id", "status", "regulator"],
+    "regimens": ["drug_id", "route"],
+    "dosing_steps": ["regimen_id", "dose_value", "dose_unit"],
+    "studies": ["drug_id", "condition_id"],
+    "trial_results": ["drug_id", "endpoint", "statistic", "value", "comparator_value", "direction"],
+    "adverse_events": ["drug_id", "ctcae_term", "term"],
+    "precautions": ["drug_id", "kind"],
+    "contraindications": ["drug_id", "kind"],
+    "interactions": ["drug_id", "term"],
+    "sources": ["source_id", "kind"],
+    "evidence": ["claim_id", "source_id"],
+    "conditions": ["condition_id", "ancestor_ids"],
+}
 
-    def __init__(self, tables: dict[str, pd.DataFrame]) -> None:
-        kinds = dict(zip(tables["sources"]["source_id"], tables["sources"]["kind"].astype(object), strict=True))
-        ev = tables["evidence"].astype(object)
-        ev = ev.assign(kind=ev["source_id"].map(kinds))
-        self.label_claims = set(ev.loc[ev["kind"] == "FDA label", "claim_id"])
-        self.web_claims = set(ev.loc[ev["kind"] == "web monograph", "claim_id"])
-        self.label_source = ev[ev["kind"] == "FDA label"].groupby("claim_id")["source_id"].min().to_dict()
-        self.rows = {t: _records(tables[t]) for t in schema.claim_tables()}
+
+class _Context:
+    """The label side, indexed per drug, and which claims each kind of source supports.
+
+    Only the claims a judgement can look at become Python rows: the web claims about labelled
+    drugs, and the label claims about those same drugs (a judge compares a claim with the label
+    claims of its own drug and table only)."""
+
+    def __init__(self, tables: dict[str, Any]) -> None:
+        frames = {
+            t: tabular.to_polars(tables[t]) for t in ("sources", "evidence", "conditions", "dosing_steps", *schema.claim_tables())
+        }
+        src = frames["sources"].select(pl.col("source_id").cast(pl.String), pl.col("kind").cast(pl.String))
+        kinds = src.drop_nulls("source_id").unique("source_id", keep="last", maintain_order=True)  # as dict(zip(...))
+        ev = frames["evidence"].select(pl.col("claim_id").cast(pl.String), pl.col("source_id").cast(pl.String))
+        ev = ev.with_columns(kind=pl.col("source_id").replace_strict(kinds["source_id"], kinds["kind"], default=None))
+        claims = pl.concat(
+            [
+                frames[t].select(
+                    pl.lit(t).alias("_table"),
+                    pl.col(schema.primary_key(t)[0]).cast(pl.String).alias("claim_id"),
+                    pl.col("drug_id").cast(pl.String),
+                    pl.int_range(pl.len()).alias("_row"),
+                )
+                for t in schema.claim_tables()
+            ]
+        )
+        # Web claims are few: narrow everything to the claims of their drugs before grouping evidence.
+        web_ids = ev.filter(pl.col("kind") == "web monograph")["claim_id"].drop_nulls().unique()
+        drugs = claims.filter(pl.col("claim_id").is_in(web_ids.implode()))["drug_id"].drop_nulls().unique()
+        claims = claims.filter(pl.col("drug_id").is_in(drugs.implode()))
+        label = pl.col("kind") == "FDA label"
+        per_claim = (
+            ev.filter(pl.col("claim_id").is_in(claims["claim_id"].implode()))
+            .group_by("claim_id")
+            .agg(
+                _label=label.any(),
+                _web=(pl.col("kind") == "web monograph").any(),
+                _label_source=pl.col("source_id").filter(label).min(),
+            )
+        )
+        claims = claims.join(per_claim, on="claim_id", how="left", maintain_order="left")
+        claims = claims.with_columns(pl.col("_label").fill_null(False), pl.col("_web").fill_null(False))
+        labelled = claims.filter("_label")["drug_id"].unique()
+        # Of the drugs with a web claim, those that also have label claims (any table): the rest are not judged.
+        self.labelled_drugs = set(labelled.to_list())
+        mine = claims.filter((pl.col("_label") | pl.col("_web")) & pl.col("drug_id").is_in(labelled.implode()))
+        self.label_claims = set(mine.filter("_label")["claim_id"].to_list())
+        self.web_claims = set(mine.filter("_web")["claim_id"].to_list())
+        self.label_source = dict(mine.filter("_label").select("claim_id", "_label_source").iter_rows())
+        self.rows: dict[str, list[Row]] = {}
+        for t in schema.claim_tables():
+            rows = mine.filter(pl.col("_table") == t)["_row"]
+            self.rows[t] = _records(frames[t][rows.to_numpy()]) if len(rows) else []
         self.by_drug: dict[tuple[str, str], list[Row]] = {}
         for t, rows in self.rows.items():
             pk = schema.primary_key(t)[0]
             for r in rows:
                 if r[pk] in self.label_claims:
                     self.by_drug.setdefault((t, r["drug_id"]), []).append(r)
-        self.labelled_drugs = {d for _, d in self.by_drug}
-        cond = tables["conditions"].astype(object).where(tables["conditions"].notna(), None)
+        cond = frames["conditions"]
         self.ancestors = {
-            c: set(filter(None, (a or "").split(";"))) for c, a in zip(cond["condition_id"], cond["ancestor_ids"], strict=True)
+            c: set(filter(None, (a or "").split(";")))
+            for c, a in zip(cond["condition_id"].to_list(), cond["ancestor_ids"].to_list(), strict=True)
         }
-        self.studies = {r["study_id"]: r for r in self.rows["studies"]}
+        regimens = [r["regimen_id"] for r in self.rows["regimens"]]
+        steps = frames["dosing_steps"].filter(pl.col("regimen_id").is_in(pl.Series(regimens, dtype=pl.String).implode()))
+        self.steps: dict[str, list[Row]] = {}
+        for s in _records(steps):
+            self.steps.setdefault(s["regimen_id"], []).append(s)
 
     def label(self, table: str, drug: str) -> list[Row]:
         return self.by_drug.get((table, drug), [])
@@ -197,19 +268,16 @@ def _organizations(ctx: _Context, r: Row) -> Verdict:
     return "not stated", None, "organization not named", "the label does not name this organization"
 
 
-def corroborate(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """The corroborations table (declared dtypes, sorted by its primary key)."""
+def corroboration_rows(tables: dict[str, Any]) -> list[Row]:
+    """The corroborations rows (plain values), in claim-table and table-row order."""
     ctx = _Context(tables)
-    steps: dict[str, list[Row]] = {}
-    for s in _records(tables["dosing_steps"]):
-        steps.setdefault(s["regimen_id"], []).append(s)
     judges: dict[str, Callable[[_Context, Row], Verdict]] = {
         "drug_names": _names,
         "drug_properties": _properties,
         "drug_organizations": _organizations,
         "drug_targets": _targets,
         "indications": _indications,
-        "regimens": lambda c, r: _regimens(c, r, steps),
+        "regimens": lambda c, r: _regimens(c, r, ctx.steps),
         "studies": _studies,
         "trial_results": _results,
         "adverse_events": _adverse_events,
@@ -241,6 +309,13 @@ def corroborate(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
                     "explanation": why,
                 }
             )
+    return out
+
+
+def corroborate(tables: dict[str, Any]) -> pd.DataFrame:
+    """The corroborations table (declared dtypes, sorted by its primary key)."""
+    import pandas as pd
+
     cols = schema.field_names("corroborations")
-    df = pd.DataFrame(out, columns=cols)
+    df = pd.DataFrame(corroboration_rows(tables), columns=cols)
     return schema.cast(df, "corroborations").sort_values(schema.primary_key("corroborations")).reset_index(drop=True)

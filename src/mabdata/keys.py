@@ -4,21 +4,30 @@ A claim's identifier is a short hash of its table and normalized natural key (sc
 `mabdata:naturalKey`), so the same claim gets the same id whatever file or order states it,
 restating it adds evidence instead of rows, and `mabdata validate` can recompute every id
 from the published columns: editing a key column without its id is caught.
+
+The hash: the first 10 hex digits of XXH3-64 (seed 0) of the UTF-8 JSON of [table, key]
+(compact separators, non-ASCII as is). XXH3's output is fixed by its specification, whatever
+the platform or library; the build hashes one claim at a time with `xxhash`, validation a whole
+table at once with `polars_hash`, and tests/test_validate.py checks that the two agree. (Up to
+0.2.0 the hash was SHA-256, which validation could only compute row by row in Python.)
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import numbers
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import xxhash
 
 from mabdata import schemas as schema
+
+if TYPE_CHECKING:
+    import polars as pl
 
 _HASH_CHARS = 10
 
@@ -52,7 +61,7 @@ def natural_key(table: str, row: Mapping[str, Any], steps: Iterable[Mapping[str,
 
 def _digest(*parts: Any) -> str:
     data = json.dumps(parts, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(data.encode("utf-8")).hexdigest()[:_HASH_CHARS]
+    return f"{xxhash.xxh3_64_intdigest(data.encode('utf-8')):016x}"[:_HASH_CHARS]
 
 
 def claim_id(table: str, key: list[Any]) -> str:
@@ -61,3 +70,173 @@ def claim_id(table: str, key: list[Any]) -> str:
 
 def evidence_id(claim_table: str, claim_id_: str, source_id: str, start: int, end: int) -> str:
     return f"ev-{_digest(claim_table, claim_id_, source_id, int(start), int(end))}"
+
+
+# ---- vectorised: every id of a table at once (what `mabdata validate` recomputes) ------------
+#
+# The same JSON text as `claim_id(table, natural_key(...))` is assembled with polars string
+# expressions and hashed with the same XXH3, so the build and validation derive each id
+# identically. A row whose text is not plain (Unicode, doubled or outer spaces, control
+# characters, quotes or backslashes; rare) goes through the per-row functions above instead of
+# re-implementing `str.casefold`, `str.split` and JSON escapes here.
+
+# Printable ASCII words separated by single spaces, without `"` or `\`: already folded but for
+# case, so its normal form is its lower case and its JSON is that in quotes.
+_PLAIN_WORDS = r"^[!#-\[\]-~]+( [!#-\[\]-~]+)*$"
+# Printable ASCII without `"` or `\`: JSON writes it as is, in quotes.
+_PLAIN_TEXT = r"^[ !#-\[\]-~]*$"
+
+
+def _number_texts(df: pl.DataFrame, columns: list[str]) -> dict[str, tuple[pl.Series, pl.Series]]:
+    """JSON of float(value) for each distinct value of each number column (json.dumps: the
+    shortest round-trip form, "Infinity" for inf), computed once per distinct value."""
+    import polars as pl
+
+    out = {}
+    for col in columns:
+        uniques = df[col].cast(pl.Float64).drop_nulls().unique()
+        texts = [None if math.isnan(v) else json.dumps(v) for v in uniques.to_list()]
+        out[col] = (uniques, pl.Series(texts, dtype=pl.String))
+    return out
+
+
+def _key_exprs(df: pl.DataFrame, columns: list[str]) -> tuple[list[pl.Expr], pl.Expr]:
+    """For each column the JSON of normal(value) ("null" for empty), and whether the row is plain."""
+    import polars as pl
+
+    numbers = _number_texts(df, [c for c in columns if df.schema[c].is_numeric()])
+    parts, plain = [], []
+    for col in columns:
+        c, dtype = pl.col(col), df.schema[col]
+        if dtype == pl.String:
+            plain.append(c.is_null() | c.str.contains(_PLAIN_WORDS))
+            text = pl.concat_str([pl.lit('"'), c.str.to_lowercase(), pl.lit('"')])
+        elif dtype == pl.Boolean:
+            text = pl.when(c.is_null()).then(None).when(c).then(pl.lit("true")).otherwise(pl.lit("false"))
+        elif dtype.is_numeric():
+            old, new = numbers[col]
+            text = c.cast(pl.Float64).replace_strict(old, new, default=None, return_dtype=pl.String)
+        elif dtype == pl.Null:
+            text = pl.lit(None, pl.String)
+        else:
+            raise TypeError(f"no natural-key form for column {col} of type {dtype}")
+        parts.append(text.fill_null("null"))
+    return parts, pl.all_horizontal(plain) if plain else pl.lit(True)
+
+
+def _hashes(prefix: str, texts: pl.Series) -> pl.Series:
+    """prefix + the first 10 hex digits of XXH3-64 of each text's UTF-8 bytes (as `_digest`),
+    hashed and formatted without a Python object per row."""
+    import polars as pl
+    import polars_hash  # noqa: F401  (registers the .nchash namespace)
+    import pyarrow as pa
+
+    hashes = texts.to_frame("t").select(pl.col("t").nchash.xxh3_64()).to_series().to_numpy().astype(">u8")
+    n, width = len(hashes), len(prefix) + _HASH_CHARS
+    # The first 5 bytes (10 hex digits) of each big-endian hash, two digits per byte from a table.
+    pairs = np.frombuffer(b"".join(f"{i:02x}".encode() for i in range(256)), dtype=np.uint16)
+    digits = pairs[hashes.view(np.uint8).reshape(n, 8)[:, : _HASH_CHARS // 2]].view(np.uint8).reshape(n, _HASH_CHARS)
+    chars = np.empty((n, width), dtype=np.uint8)
+    chars[:, : len(prefix)] = np.frombuffer(prefix.encode("ascii"), dtype=np.uint8)
+    chars[:, len(prefix) :] = digits
+    offsets = np.arange(0, (n + 1) * width, width, dtype=np.int64)
+    arr = pa.Array.from_buffers(pa.large_string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(chars)])
+    return pl.Series(texts.name, arr, dtype=pl.String)
+
+
+def _steps_json(steps: pl.DataFrame) -> pl.DataFrame:
+    """regimen_id -> JSON of steps_key(its steps in step order), and whether all its steps are plain."""
+    import polars as pl
+
+    cols = [f["name"] for f in schema.curated_fields("dosing_steps") if f["name"] != "step"]
+    parts, plain = _key_exprs(steps, cols)
+    one = steps.select(
+        "regimen_id",
+        "step",
+        _json=pl.concat_str([pl.lit("["), pl.concat_str(parts, separator=","), pl.lit("]")]),
+        _plain=plain,
+    )
+    return (
+        one.sort(["regimen_id", "step"], nulls_last=True, maintain_order=True)
+        .group_by("regimen_id", maintain_order=True)
+        .agg(pl.col("_json").str.join(","), pl.col("_plain").all())
+        .select("regimen_id", pl.concat_str([pl.lit("["), pl.col("_json"), pl.lit("]")]).alias("_steps"), "_plain")
+    )
+
+
+def expected_claim_ids(table: str, df: pl.DataFrame, steps: pl.DataFrame | None = None) -> pl.Series:
+    """claim_id(table, natural_key(table, row, its steps)) of every row (regimens: steps from `steps`)."""
+    import polars as pl
+
+    pk = schema.primary_key(table)[0]
+    natural = schema.natural_key(table)
+    parts, plain = _key_exprs(df, [c for c in natural if c != "steps"])
+    frame = df
+    if "steps" in natural:
+        steps_json = _steps_json(steps) if steps is not None and steps.height else None
+        if steps_json is None:
+            frame = df.with_columns(_steps=pl.lit("[]"), _steps_plain=pl.lit(True))
+        else:
+            frame = df.join(
+                steps_json.rename({"_plain": "_steps_plain"}),
+                left_on=pk,
+                right_on="regimen_id",
+                how="left",
+                maintain_order="left",
+            )
+            frame = frame.with_columns(pl.col("_steps").fill_null("[]"), pl.col("_steps_plain").fill_null(True))
+        by_name = dict(zip([c for c in natural if c != "steps"], parts, strict=True))
+        items = [pl.col("_steps") if c == "steps" else by_name[c] for c in natural]
+        plain = plain & pl.col("_steps_plain")
+    else:
+        items = parts
+    text = pl.concat_str([pl.lit(f'["{table}",['), pl.concat_str(items, separator=","), pl.lit("]]")])
+    out = frame.select(_text=text, _plain=plain)
+    ids = _hashes(f"{schema.id_prefix(table)}-", out["_text"]).alias(pk)
+    slow = np.flatnonzero(~out["_plain"].to_numpy())  # not plain text: the per-row definition
+    if not len(slow):
+        return ids
+    by_regimen: dict[Any, list[dict[str, Any]]] = {}
+    if steps is not None and "steps" in natural:
+        wanted = df[pk].gather(slow).drop_nulls()
+        for s in (
+            steps.filter(pl.col("regimen_id").is_in(wanted.implode())).sort(["regimen_id", "step"], nulls_last=True).to_dicts()
+        ):
+            by_regimen.setdefault(s["regimen_id"], []).append(s)
+    values = []
+    for i in slow.tolist():
+        row = df.row(i, named=True)
+        values.append(claim_id(table, natural_key(table, row, by_regimen.get(row[pk], []))))
+    return ids.scatter(slow, pl.Series(values, dtype=pl.String))
+
+
+def expected_evidence_ids(ev: pl.DataFrame) -> pl.Series:
+    """evidence_id(...) of every evidence row; null where one of its parts is empty."""
+    import polars as pl
+
+    strings = ["claim_table", "claim_id", "source_id"]
+    complete = pl.all_horizontal([pl.col(c).is_not_null() for c in [*strings, "quote_start", "quote_end"]])
+    plain = pl.all_horizontal([pl.col(c).str.contains(_PLAIN_TEXT) for c in strings])
+    quoted = [x for c in strings for x in (pl.lit('"'), pl.col(c), pl.lit('",'))]
+    text = pl.concat_str(
+        [
+            pl.lit("["),
+            *quoted,
+            pl.col("quote_start").cast(pl.String),
+            pl.lit(","),
+            pl.col("quote_end").cast(pl.String),
+            pl.lit("]"),
+        ]
+    )
+    frame = ev.select(_text=text, _complete=complete.fill_null(False), _plain=plain.fill_null(False))
+    complete_np, plain_np = frame["_complete"].to_numpy(), frame["_plain"].to_numpy()
+    ids = _hashes("ev-", frame["_text"].fill_null(""))
+    ids = pl.select(pl.when(pl.Series(complete_np & plain_np)).then(pl.lit(ids))).to_series().alias("evidence_id")
+    slow = np.flatnonzero(complete_np & ~plain_np)
+    if not len(slow):
+        return ids
+    values = []
+    for i in slow.tolist():
+        r = ev.row(i, named=True)
+        values.append(evidence_id(r["claim_table"], r["claim_id"], r["source_id"], r["quote_start"], r["quote_end"]))
+    return ids.scatter(slow, pl.Series(values, dtype=pl.String))

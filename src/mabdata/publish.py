@@ -8,10 +8,8 @@ written to a temporary sibling folder, validated, and only then swapped in.
 
 from __future__ import annotations
 
-import csv
 import filecmp
 import hashlib
-import io
 import json
 import os
 import shutil
@@ -20,11 +18,10 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from mabdata import docs, export, reference
 from mabdata import schemas as schema
 from mabdata.errors import MabdataError
+from mabdata.tabular import csv_bytes
 
 DATAPACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 
@@ -32,34 +29,6 @@ DATAPACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 def project_version(root: Path) -> str:
     with open(root / "pyproject.toml", "rb") as fh:
         return tomllib.load(fh)["project"]["version"]
-
-
-def canonical_strings(df: pd.DataFrame, name: str) -> pd.DataFrame:
-    """Each cell as its one published text: "" for empty, floats in shortest round-trip form,
-    booleans as true/false, dates as ISO 8601. Column-wise, so it scales to millions of rows."""
-    out = {}
-    for f in schema.fields(name):
-        s = df[f["name"]]
-        missing = s.isna().to_numpy()
-        kind = f["type"]
-        if kind == "number":
-            text = s.astype("float64").map(repr)
-        elif kind == "integer":
-            text = s.astype("Float64").astype("Int64").astype(object).map(str)
-        elif kind == "boolean":
-            text = s.astype(object).map({True: "true", False: "false"})
-        elif kind == "date":
-            text = s.astype(object).map(lambda d: d.isoformat() if d is not None and d is not pd.NA else "")
-        else:
-            text = s.astype(object)
-        out[f["name"]] = text.astype(object).where(~missing, "")
-    return pd.DataFrame(out, index=df.index)
-
-
-def csv_bytes(df: pd.DataFrame, name: str) -> bytes:
-    buf = io.StringIO()
-    canonical_strings(df, name).to_csv(buf, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-    return buf.getvalue().encode("utf-8")
 
 
 def write_parquet(df: Any, name: str, path: Path) -> None:

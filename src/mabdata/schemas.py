@@ -241,6 +241,10 @@ def _build_dtypes(name: str) -> dict[str, Any]:
 
 
 def arrow_schema(name: str) -> pa.Schema:
+    """The Parquet schema. Vocabulary columns are plain strings, not an Arrow dictionary type:
+    Parquet dictionary-encodes them on disk either way, `mabdata.load` makes them categoricals
+    with the full closed list, and Hugging Face `datasets` can cast plain strings to the
+    dataset card's ClassLabel features but not dictionary-typed columns."""
     import pyarrow as pa
 
     types = {
@@ -254,7 +258,7 @@ def arrow_schema(name: str) -> pa.Schema:
         [
             pa.field(
                 f["name"],
-                pa.dictionary(pa.int32(), pa.string()) if vocab_of(f) else types[f["type"]],
+                types[f["type"]],
                 nullable=not required(f),
             )
             for f in fields(name)
@@ -314,3 +318,17 @@ def cast(df: pd.DataFrame, name: str) -> pd.DataFrame:
     """Columns in schema order with the declared dtypes (values outside a vocabulary become NA)."""
     dtypes = pandas_dtypes(name)
     return df[list(dtypes)].astype(dtypes)
+
+
+def column_checks(name: str) -> list[tuple[str, str, Any]]:
+    """(column, check, argument) for each declared value check, in Pandera's order per column:
+    vocabulary, pattern, minLength, minimum, maximum. Read from the same constraints as
+    `pandera_schema`, so `mabdata validate` (which runs them vectorised) and the Pandera schema
+    users get check one declaration."""
+    out: list[tuple[str, str, Any]] = []
+    for f in fields(name):
+        c = f.get("constraints") or {}
+        if vocab_of(f):
+            out.append((f["name"], "vocabulary", vocabulary(vocab_of(f)).terms))
+        out += [(f["name"], key, c[key]) for key in ("pattern", "minLength", "minimum", "maximum") if key in c]
+    return out

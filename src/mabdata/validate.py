@@ -1,9 +1,13 @@
 """Validate a published package folder on its own: files, schemas, parity, keys, provenance.
 
-Works on any copy of the folder (it carries its source texts). Checks, in order: the
-descriptor and every file's bytes and hash; each CSV's encoding, line endings and header;
-cell types; the Pandera schema of each table (vocabularies, patterns, ranges, keys);
-CSV/Parquet parity; source-text hashes; cross-field, foreign-key and provenance rules.
+Works on any copy of the folder (it carries its source texts). One table at a time, in
+publication order (sources, entities, then claims and evidence): each file's bytes are read
+once and hashed on a worker thread while they are parsed; the CSV is parsed straight into the
+declared types (the per-cell parser runs only to name the bad cells of a column that fails);
+the declared checks of the Pandera schema run as vectorised expressions; one table comparison
+proves CSV/Parquet parity (rows are located only when it fails); the table's own rules run;
+then only the columns the cross-table rules need are kept. Last, foreign keys, claims and
+evidence, natural keys, provenance, sections and derived tables (`mabdata.rules`).
 Every problem names the table (or file), the 1-based data row and the field.
 """
 
@@ -13,36 +17,96 @@ import csv
 import hashlib
 import io
 import json
+import re
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from mabdata import rules
+from mabdata import rules, tabular
 from mabdata import schemas as schema
 from mabdata.errors import Problem
-from mabdata.publish import canonical_strings
 
 _TRUE_FALSE = {"true": True, "false": False}
+_PANDAS_OF_ARROW = {pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype(), pa.bool_(): pd.BooleanDtype()}
 
 
-def _inside(base: Path, rel: str) -> Path | None:
-    """The file `rel` names inside `base`, or None when it points elsewhere."""
-    if not isinstance(rel, str) or not rel or rel.startswith(("/", "\\")) or "\\" in rel:
-        return None
-    path = (base / rel).resolve()
-    return path if path.is_relative_to(base.resolve()) else None
+# ---- files: read once, hashed beside the parsing ----------------------------------------------
 
 
-def _check_files(pkg: Path, desc: dict[str, Any], out: list[Problem]) -> dict[str, dict[str, Any]]:
+def _digest(data: bytes) -> tuple[str, int]:
+    return hashlib.sha256(data).hexdigest(), len(data)  # hashlib releases the GIL on large buffers
+
+
+def _digests(datas: list[bytes]) -> list[tuple[str, int]]:
+    return [_digest(d) for d in datas]
+
+
+def _digest_file(path: Path) -> tuple[str, int]:
+    with open(path, "rb") as fh:
+        h = hashlib.file_digest(fh, "sha256")
+    return h.hexdigest(), path.stat().st_size
+
+
+class _Files:
+    """Each file's bytes, read once; sha256 computed on a worker thread while the caller parses.
+
+    Small files (the source texts) are hashed in one job: a job per file would cost more in
+    thread hand-offs than the hashing."""
+
+    def __init__(self, pkg: Path, pool: ThreadPoolExecutor) -> None:
+        self.pool = pool
+        self.digests: dict[Path, tuple[Future[Any], int | None]] = {}
+        self.dirs: dict[Path, Path] = {}
+        self.root = pkg.resolve()
+
+    def inside(self, rel: Any) -> Path | None:
+        """The file `rel` names inside the package, or None when it points elsewhere (as
+        `(pkg / rel).resolve()`, resolving each folder once)."""
+        if not isinstance(rel, str) or not rel or rel.startswith(("/", "\\")) or "\\" in rel:
+            return None
+        parts = rel.split("/")
+        if any(p in ("", ".", "..") for p in parts):
+            path = (self.root / rel).resolve()
+        else:
+            folder = self.root.joinpath(*parts[:-1])
+            if folder not in self.dirs:
+                self.dirs[folder] = folder.resolve()
+            path = self.dirs[folder] / parts[-1]
+            if path.is_symlink():
+                path = path.resolve()
+        return path if path.is_relative_to(self.root) else None
+
+    def read(self, path: Path) -> bytes:
+        data = path.read_bytes()
+        self.digests[path] = (self.pool.submit(_digest, data), None)
+        return data
+
+    def read_many(self, paths: list[Path]) -> list[bytes]:
+        datas = [p.read_bytes() for p in paths]
+        job = self.pool.submit(_digests, datas)
+        for i, p in enumerate(paths):
+            self.digests[p] = (job, i)
+        return datas
+
+    def digest(self, path: Path) -> tuple[str, int]:
+        if path not in self.digests:  # a file no check parses (hashed streaming, not kept)
+            self.digests[path] = (self.pool.submit(_digest_file, path), None)
+        job, i = self.digests[path]
+        return job.result() if i is None else job.result()[i]
+
+
+def _check_files(desc: dict[str, Any], files: _Files, out: list[Problem]) -> None:
     resources: dict[str, dict[str, Any]] = {}
     for res in desc.get("resources", []):
         name = res.get("name")
         resources[name] = res
-        path = _inside(pkg, res.get("path"))
+        path = files.inside(res.get("path"))
         if path is None:
             out.append(
                 Problem(
@@ -53,8 +117,8 @@ def _check_files(pkg: Path, desc: dict[str, Any], out: list[Problem]) -> dict[st
         if not path.is_file():
             out.append(Problem("missing-file", f"resource file {res['path']} is missing", file=res["path"], table=name))
             continue
-        data = path.read_bytes()
-        digest = f"sha256:{hashlib.sha256(data).hexdigest()}"
+        hexdigest, size = files.digest(path)
+        digest = f"sha256:{hexdigest}"
         if res.get("hash") != digest:
             out.append(
                 Problem(
@@ -64,11 +128,11 @@ def _check_files(pkg: Path, desc: dict[str, Any], out: list[Problem]) -> dict[st
                     table=name,
                 )
             )
-        if res.get("bytes") != len(data):
+        if res.get("bytes") != size:
             out.append(
                 Problem(
                     "bytes",
-                    f"bytes in datapackage.json is {res.get('bytes')} but the file has {len(data)}",
+                    f"bytes in datapackage.json is {res.get('bytes')} but the file has {size}",
                     file=res["path"],
                     table=name,
                 )
@@ -91,19 +155,34 @@ def _check_files(pkg: Path, desc: dict[str, Any], out: list[Problem]) -> dict[st
                             table=rname,
                         )
                     )
-    return resources
 
 
-def _read_csv(pkg: Path, name: str, out: list[Problem]) -> pd.DataFrame | None:
-    rel = f"data/{name}.csv"
-    path = pkg / rel
-    if not path.is_file():
+# ---- CSV: encoding, header, typed body -------------------------------------------------------
+
+
+def _utf8_error(data: bytes) -> UnicodeDecodeError | None:
+    if data.isascii():
         return None
-    data = path.read_bytes()
+    try:  # Arrow validates UTF-8 without building a Python str of the whole file
+        pa.Array.from_buffers(pa.binary(), 1, [None, pa.py_buffer(np.array([0, len(data)], np.int32)), pa.py_buffer(data)]).cast(
+            pa.string()
+        )
+        return None
+    except pa.ArrowInvalid:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return exc
+        return None
+
+
+def _csv_table(data: bytes, name: str, out: list[Problem]) -> pa.Table | None:
+    """The CSV's rows in their declared types, or None (with the problems) when it cannot be read."""
+    rel = f"data/{name}.csv"
     if data.startswith(b"\xef\xbb\xbf"):
         out.append(Problem("encoding", "CSV starts with a byte-order mark (BOM)", file=rel, table=name, row=0))
         return None
-    if b"\r\n" in data:
+    if b"\r" in data and b"\r\n" in data:
         out.append(
             Problem(
                 "encoding",
@@ -114,14 +193,14 @@ def _read_csv(pkg: Path, name: str, out: list[Problem]) -> pd.DataFrame | None:
             )
         )
         return None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
+    bad = _utf8_error(data)
+    if bad is not None:
         out.append(
-            Problem("encoding", f"CSV is not UTF-8 ({exc.reason})", file=rel, table=name, row=data[: exc.start].count(b"\n"))
+            Problem("encoding", f"CSV is not UTF-8 ({bad.reason})", file=rel, table=name, row=data[: bad.start].count(b"\n"))
         )
         return None
-    first = next(csv.reader(io.StringIO(text[: text.find("\n") + 1 or None], newline="")), None)
+    end = data.find(b"\n")
+    first = next(csv.reader(io.StringIO(data[: end + 1 if end >= 0 else None].decode("utf-8"), newline="")), None)
     if first is None:
         out.append(Problem("header", "CSV is empty (no header)", file=rel, table=name))
         return None
@@ -149,7 +228,10 @@ def _read_csv(pkg: Path, name: str, out: list[Problem]) -> pd.DataFrame | None:
             )
         )
         return None
-    raw = _parse_body(data, text, expected)
+    fast = _fast_body(data, name, out)
+    if fast is not None:
+        return fast
+    raw = _parse_body(data, expected)
     if isinstance(raw, list):  # rows with the wrong number of cells
         for i, n in raw:
             out.append(Problem("row-length", f"row has {n} cells, expected {len(expected)}", file=rel, table=name, row=i))
@@ -157,23 +239,43 @@ def _read_csv(pkg: Path, name: str, out: list[Problem]) -> pd.DataFrame | None:
     return _typed(raw, name, out, rel)
 
 
-def _parse_body(data: bytes, text: str, expected: list[str]) -> pa.Table | list[tuple[int, int]]:
-    """All cells as Arrow strings ("" for empty), parsed by pyarrow's multithreaded CSV reader; on a
-    malformed file, the (row, cell count) of each bad row found by the csv module instead."""
-    import pyarrow.csv as pacsv
+# Read as text by the fast reader and typed cell for cell as the per-cell parser does: Arrow's
+# CSV reader trims " 1" and "2024-01-05 " where the declared types do not (an integer column
+# with a trimmed cell falls back to the per-cell parser, which rejects "0x10"), and the cast of
+# a text column costs little beside the parse.
+_TYPED_AS_TEXT = ("integer", "date")
 
+
+def _fast_body(data: bytes, name: str, out: list[Problem]) -> pa.Table | None:
+    """The body parsed straight into the declared types, or None when the per-cell parser must decide.
+
+    Arrow's reader agrees with the declared types except where it is laxer: non-finite numbers
+    ("nan", "inf") go to the per-cell parser, integers and dates are typed from their text
+    (see _TYPED_AS_TEXT). Booleans are exactly true/false, so "True" and "TRUE" fail here; a
+    quoted "" and an empty cell are both empty."""
     try:
-        return pacsv.read_csv(
-            io.BytesIO(data),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(expected, pa.string()),
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
+        table = tabular.read_csv_typed(data, name, as_text=_TYPED_AS_TEXT)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    for f in schema.fields(name):
+        col = table.column(f["name"])
+        if f["type"] == "number" and col.null_count < len(col) and not pc.all(pc.is_finite(col)).as_py():
+            return None
+    for f in schema.fields(name):
+        if f["type"] in _TYPED_AS_TEXT:
+            text = pc.fill_null(table.column(f["name"]), "")
+            typed = _typed_column(text, f["type"], name, f["name"], out)
+            table = table.set_column(table.schema.get_field_index(f["name"]), f["name"], typed)
+    return table
+
+
+def _parse_body(data: bytes, expected: list[str]) -> pa.Table | list[tuple[int, int]]:
+    """All cells as Arrow strings ("" for empty); on a malformed file, the (row, cell count) of
+    each bad row found by the csv module instead."""
+    try:
+        return tabular.read_csv_text(data, expected)
     except pa.ArrowInvalid:
-        records = list(csv.reader(io.StringIO(text, newline="")))[1:]
+        records = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))[1:]
         bad = [(i, len(r)) for i, r in enumerate(records, start=1) if len(r) != len(expected)]
         if bad:
             return bad
@@ -181,49 +283,48 @@ def _parse_body(data: bytes, text: str, expected: list[str]) -> pa.Table | list[
 
 
 _ARROW_TYPES = {"integer": pa.int64(), "number": pa.float64()}
-_PANDAS_OF_ARROW = {pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype(), pa.bool_(): pd.BooleanDtype()}
 
 
-def _typed(raw: pa.Table, name: str, out: list[Problem], rel: str) -> pd.DataFrame:
-    """Strings -> declared dtypes (vocabulary columns stay strings); unparsable cells reported.
+def _typed(raw: pa.Table, name: str, out: list[Problem], rel: str) -> pa.Table:
+    """Strings -> declared types (vocabulary columns stay strings); unparsable cells reported."""
+    arrays = [_typed_column(raw.column(f["name"]), f["type"], name, f["name"], out) for f in schema.fields(name)]
+    return pa.table(
+        arrays, schema=pa.schema([pa.field(c, a.type) for c, a in zip(schema.field_names(name), arrays, strict=True)])
+    )
 
-    Each column is converted by Arrow in one pass; only a column that fails the fast cast is
-    re-parsed cell by cell to name the offending rows."""
-    cols = {}
-    for f in schema.fields(name):
-        col, kind = f["name"], f["type"]
-        arr = raw.column(col)
-        nulled = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
-        if kind == "string":
-            cols[col] = pd.Series(pd.arrays.ArrowStringArray(nulled), name=col)
-            continue
-        fast = _fast_cast(nulled, kind)
-        if fast is not None:
-            cols[col] = fast.to_pandas(types_mapper=_PANDAS_OF_ARROW.get, date_as_object=True)
-            if kind == "date":
-                cols[col] = cols[col].astype(schema.pandas_dtypes(name)[col])
-            continue
-        s = pd.Series(arr.to_pylist(), dtype=object)
-        present = s != ""
-        if kind in ("integer", "number"):
-            num = pd.to_numeric(s.where(present, None), errors="coerce")
-            bad = present & num.isna()
-            if kind == "integer":
-                bad |= present & num.notna() & (num % 1 != 0)
-                typed = num.where(~bad).astype("Float64").astype("Int64")
-            else:
-                typed = num.where(~bad).astype("Float64")
-        elif kind == "boolean":
-            typed = s.map(_TRUE_FALSE).astype("boolean")
-            bad = present & typed.isna()
-        else:  # date
-            parsed = pd.to_datetime(s.where(present, None), format="%Y-%m-%d", errors="coerce")
-            bad = present & parsed.isna()
-            typed = parsed.dt.date.astype(schema.pandas_dtypes(name)[col])
-        for i in bad[bad].index:
-            out.append(Problem("type", f"{s[i]!r} is not a valid {kind}", file=rel, table=name, row=int(i) + 1, field=col))
-        cols[col] = typed
-    return pd.DataFrame(cols)
+
+def _typed_column(arr: pa.ChunkedArray, kind: str, name: str, col: str, out: list[Problem]) -> pa.ChunkedArray:
+    """One column of text in its declared type: Arrow's cast in one pass when every cell parses,
+    else each cell parsed on its own to name the offending rows."""
+    nulled = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+    if kind == "string":
+        return nulled
+    fast = _fast_cast(nulled, kind)
+    if fast is not None:
+        return fast
+    s = pd.Series(arr.to_pylist(), dtype=object)
+    present = s != ""
+    if kind in ("integer", "number"):
+        num = pd.to_numeric(s.where(present, None), errors="coerce")
+        bad = present & num.isna()
+        if kind == "integer":
+            bad |= present & num.notna() & (num % 1 != 0)
+            typed = num.where(~bad).astype("Float64").astype("Int64")
+        else:
+            typed = num.where(~bad).astype("Float64")
+    elif kind == "boolean":
+        typed = s.map(_TRUE_FALSE).astype("boolean")
+        bad = present & typed.isna()
+    else:  # date
+        parsed = pd.to_datetime(s.where(present, None), format="%Y-%m-%d", errors="coerce")
+        bad = present & parsed.isna()
+        typed = parsed.dt.date.astype(schema.pandas_dtypes(name)[col])
+    for i in bad[bad].index:
+        out.append(
+            Problem("type", f"{s[i]!r} is not a valid {kind}", file=f"data/{name}.csv", table=name, row=int(i) + 1, field=col)
+        )
+    declared = {"integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_(), "date": pa.date32()}[kind]
+    return pa.chunked_array([pa.array(typed, type=declared, from_pandas=True)])
 
 
 def _fast_cast(nulled: pa.ChunkedArray, kind: str) -> pa.ChunkedArray | None:
@@ -243,8 +344,33 @@ def _fast_cast(nulled: pa.ChunkedArray, kind: str) -> pa.ChunkedArray | None:
         return None
 
 
+def _to_pandas(table: pa.Table, name: str) -> pd.DataFrame:
+    """A typed table as pandas: strings as Arrow-backed strings, nullable numbers and booleans."""
+    cols = {}
+    for f in schema.fields(name):
+        arr = table.column(f["name"])
+        if f["type"] == "string":
+            cols[f["name"]] = pd.Series(pd.arrays.ArrowStringArray(arr.cast(pa.large_string()).cast(pa.string())), name=f["name"])
+        else:
+            s = arr.to_pandas(types_mapper=_PANDAS_OF_ARROW.get, date_as_object=True)
+            cols[f["name"]] = s.astype(schema.pandas_dtypes(name)[f["name"]]) if f["type"] == "date" else s
+    return pd.DataFrame(cols)
+
+
+def _read_csv(pkg: Path, name: str, out: list[Problem]) -> pd.DataFrame | None:
+    """One published CSV in its declared dtypes (vocabulary columns as strings), or None."""
+    path = pkg / f"data/{name}.csv"
+    if not path.is_file():
+        return None
+    table = _csv_table(path.read_bytes(), name, out)
+    return None if table is None else _to_pandas(table, name)
+
+
+# ---- the declared checks of the Pandera schema, vectorised --------------------------------------
+
+
 def _describe(name: str, column: str | None, check: str, value: Any) -> tuple[str, str]:
-    """(check, message) for a Pandera failure, phrased as what is wrong and what was expected."""
+    """(check, message) for a failed declared check, phrased as what is wrong and what was expected."""
     f = {x["name"]: x for x in schema.fields(name)}.get(column or "", {})
     c = f.get("constraints") or {}
     if check.startswith(("field_uniqueness", "multiple_fields_uniqueness")):
@@ -269,122 +395,264 @@ def _describe(name: str, column: str | None, check: str, value: Any) -> tuple[st
     return check, f"{value!r} fails {check}"
 
 
-def _pandera(name: str, df: pd.DataFrame, out: list[Problem]) -> None:
-    import pandera.errors as pe
+class _Missing:
+    """An empty cell in a message, spelled as pandas spells it."""
 
-    try:
-        schema.pandera_schema(name, categorical=False).validate(df, lazy=True)
-    except pe.SchemaErrors as exc:
-        for rec in exc.failure_cases.to_dict("records"):
-            check = str(rec.get("check"))
-            if check.startswith("dtype(") or check in ("dtype", "type"):
-                continue  # reported by the type parser with the offending cell
-            idx = rec.get("index")
-            row = None if idx is None or pd.isna(idx) else int(idx) + 1
-            kind, msg = _describe(name, rec.get("column"), check, rec.get("failure_case"))
-            out.append(Problem(kind, msg, file=f"data/{name}.csv", table=name, row=row, field=rec.get("column")))
+    def __repr__(self) -> str:
+        return "<NA>"
+
+
+def _values(s: pl.Series, mask: np.ndarray) -> list[tuple[int, Any]]:
+    idx = np.flatnonzero(mask)
+    return [(int(i), _Missing() if v is None else v) for i, v in zip(idx, s.gather(idx).to_list(), strict=True)]
+
+
+def _duplicated(df: pl.DataFrame, cols: list[str]) -> np.ndarray:
+    """Rows whose value (or values) of `cols` occur more than once (empty cells are equal).
+
+    A published table is sorted by its primary key, so strictly increasing keys prove
+    uniqueness in one pass; only an unsorted (or empty-celled) key needs hashing."""
+    n = df.height
+    if n < 2:
+        return np.zeros(n, dtype=bool)
+    key = df.select(cols)
+    if key.null_count().sum_horizontal().item() == 0:
+        later, earlier = key.slice(1), key.slice(0, n - 1)
+        increasing = pl.Series([False] * (n - 1))
+        tie = pl.Series([True] * (n - 1))
+        for c in cols:
+            a, b = later[c], earlier[c]
+            increasing = increasing | (tie & (a > b))
+            tie = tie & (a == b)
+        if increasing.all():
+            return np.zeros(n, dtype=bool)
+    return key.is_duplicated().to_numpy()
+
+
+def _pattern_failures(uniques: pl.Series, pattern: str) -> list[Any]:
+    """The distinct values failing Python's re.match(pattern), as Pandera checks them: Python's
+    re on a few values, Rust's regex on many where the two agree (printable ASCII)."""
+    regex = re.compile(pattern)
+    if len(uniques) <= 50_000:
+        return [v for v in uniques.to_list() if regex.match(v) is None]
+    printable = uniques.str.contains(r"^[\x20-\x7e]*$")
+    bad = uniques.filter(printable & ~uniques.str.contains(pattern)).to_list()
+    return bad + [v for v in uniques.filter(~printable).to_list() if regex.match(v) is None]
+
+
+def _declared_checks(name: str, df: pl.DataFrame, out: list[Problem]) -> None:
+    """The Pandera schema's checks, in Pandera's order: the composite key, then per column
+    required, unique, vocabulary, pattern, minLength, minimum, maximum.
+
+    One pass over the table finds the distinct values of the vocabulary and pattern columns and
+    whether any bound is crossed; rows are located only for a check that fails."""
+    found: list[tuple[str | None, str, int, Any]] = []
+    pk = schema.primary_key(name)
+    if len(pk) > 1:
+        dup = _duplicated(df, pk)
+        if dup.any():
+            for col in pk:
+                found += [(col, "multiple_fields_uniqueness", i, v) for i, v in _values(df[col], dup)]
+    checks = schema.column_checks(name)
+    summary = (
+        df.select(
+            [
+                pl.col(col).drop_nulls().unique().implode().alias(f"{k}")
+                if check in ("vocabulary", "pattern")
+                else (
+                    pl.col(col).str.len_chars() < arg
+                    if check == "minLength"
+                    else pl.col(col) < arg
+                    if check == "minimum"
+                    else pl.col(col) > arg
+                )
+                .any()
+                .alias(f"{k}")
+                for k, (col, check, arg) in enumerate(checks)
+            ]
+        ).row(0)
+        if checks
+        else ()
+    )
+    by_column: dict[str, list[tuple[str, Any, Any]]] = {}
+    for (col, check, arg), result in zip(checks, summary, strict=True):
+        by_column.setdefault(col, []).append((check, arg, result))
+    for f in schema.fields(name):
+        col, s = f["name"], df[f["name"]]
+        c = f.get("constraints") or {}
+        if schema.required(f) and s.null_count():
+            found += [(col, "not_nullable", i, None) for i in np.flatnonzero(s.is_null().to_numpy()).tolist()]
+        if c.get("unique"):
+            dup = _duplicated(df, [col])
+            if dup.any():
+                found += [(col, "field_uniqueness", i, v) for i, v in _values(s, dup)]
+        for check, arg, result in by_column.get(col, []):
+            if check == "vocabulary":  # checked on the distinct values
+                terms = set(arg)
+                bad, label = [v for v in result if v not in terms], "isin"
+            elif check == "pattern":
+                bad, label = _pattern_failures(pl.Series(result, dtype=pl.String), arg), "str_matches"
+            elif not result:  # no value crosses the bound
+                continue
+            else:
+                label = {"minLength": "str_length", "minimum": "greater_than_or_equal_to", "maximum": "less_than_or_equal_to"}[
+                    check
+                ]
+                crossed = s.str.len_chars() < arg if check == "minLength" else s < arg if check == "minimum" else s > arg
+                found += [(col, label, i, v) for i, v in _values(s, crossed.fill_null(False).to_numpy())]
+                continue
+            if bad:  # rows located only now
+                mask = s.is_in(pl.Series(bad, dtype=s.dtype).implode()).fill_null(False).to_numpy()
+                found += [(col, label, i, v) for i, v in _values(s, mask)]
+    for col, check, i, value in found:
+        kind, msg = _describe(name, col, check, value)
+        out.append(Problem(kind, msg, file=f"data/{name}.csv", table=name, row=i + 1, field=col))
+
+
+# ---- Parquet: one comparison ------------------------------------------------------------------
 
 
 def _row_hashes(df: pd.DataFrame, name: str) -> np.ndarray:
-    """A 64-bit hash of each row's published text, so CSV and Parquet compare without a row loop."""
-    return pd.util.hash_pandas_object(canonical_strings(df, name), index=False).to_numpy()
+    """A 64-bit hash of each row's published text, to locate the rows of a failed comparison."""
+    return pd.util.hash_pandas_object(tabular.canonical_strings(df, name), index=False).to_numpy()
 
 
-def _parquet_parity(pkg: Path, name: str, csv_df: pd.DataFrame, out: list[Problem]) -> None:
+def _unreadable(path: Path, rel: str, name: str) -> Problem | None:
+    """The problem of a Parquet file that cannot be read (read again from its path, so that
+    the error names the file), or None when it can."""
+    import pyarrow.parquet as pq
+
+    try:
+        pq.read_table(path)
+        return None
+    except Exception as exc:  # pyarrow raises several types for corrupt files
+        return Problem("parquet", f"unreadable Parquet file ({type(exc).__name__}: {exc})", file=rel, table=name)
+
+
+_COLUMNWISE_ROWS = 200_000
+
+
+def _parquet_parity(pkg: Path, name: str, csv_table: pa.Table, files: _Files, out: list[Problem]) -> None:
+    """The Parquet file holds the CSV's rows: its schema from the footer, then one column at a
+    time compared with the CSV's (so only one column is decoded at once); rows are located
+    only when some column differs."""
     import pyarrow.parquet as pq
 
     rel = f"data/{name}.parquet"
-    if not (pkg / rel).is_file():
+    path = files.inside(rel) or pkg / rel
+    if not path.is_file():
         return
     try:
-        table = pq.read_table(pkg / rel)
-    except Exception as exc:  # pyarrow raises several types for corrupt files
-        out.append(Problem("parquet", f"unreadable Parquet file ({type(exc).__name__}: {exc})", file=rel, table=name))
-        return
+        parquet = pq.ParquetFile(pa.BufferReader(files.read(path)))
+        got = parquet.schema_arrow
+    except Exception:  # pyarrow raises several types for corrupt files
+        problem = _unreadable(path, rel, name)
+        if problem is not None:
+            out.append(problem)
+            return
+        parquet = pq.ParquetFile(path)
+        got = parquet.schema_arrow
     expected = schema.arrow_schema(name)
-    if table.schema.names != expected.names:
-        out.append(Problem("parquet", f"Parquet columns {table.schema.names} differ from the schema", file=rel, table=name))
+    if got.names != expected.names:
+        out.append(Problem("parquet", f"Parquet columns {got.names} differ from the schema", file=rel, table=name))
         return
     for fld in expected:
-        got = table.schema.field(fld.name).type
-        if got != fld.type:
+        if got.field(fld.name).type != fld.type:
             out.append(
                 Problem(
-                    "parquet", f"Parquet type {got} differs from the declared {fld.type}", file=rel, table=name, field=fld.name
+                    "parquet",
+                    f"Parquet type {got.field(fld.name).type} differs from the declared {fld.type}",
+                    file=rel,
+                    table=name,
+                    field=fld.name,
                 )
             )
-    # Fast path: the two files as Arrow tables with plain string columns, compared in C++.
-    plain = pa.schema([pa.field(f.name, pa.string() if pa.types.is_dictionary(f.type) else f.type) for f in expected])
+    same = True
     try:
-        if pa.Table.from_pandas(csv_df, schema=plain, preserve_index=False).equals(table.cast(plain)):
-            return
+        # A large file one column at a time (memory), a small one at once (a read has a cost of its own).
+        whole = parquet.read() if parquet.metadata.num_rows < _COLUMNWISE_ROWS else None
+        for f in expected:
+            column = whole.column(f.name) if whole is not None else parquet.read(columns=[f.name]).column(0)
+            if not csv_table.column(f.name).cast(f.type).equals(column.cast(f.type)):
+                same = False
+                break
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-        pass  # located below, row by row
-    pq_hash, csv_hash = _row_hashes(table.to_pandas(), name), _row_hashes(csv_df, name)
+        same = False
+    except Exception:  # a column that cannot be decoded: the file is unreadable
+        problem = _unreadable(path, rel, name)
+        if problem is not None:
+            out.append(problem)
+            return
+        same = False
+    if same:
+        return
+    table = parquet.read()
+    pq_hash, csv_hash = _row_hashes(table.to_pandas(), name), _row_hashes(_to_pandas(csv_table, name), name)
     if len(pq_hash) == len(csv_hash) and (pq_hash == csv_hash).all():
         return
-    for label, mine, other, path in (("CSV", csv_hash, pq_hash, f"data/{name}.csv"), ("Parquet", pq_hash, csv_hash, rel)):
+    for label, mine, other, where in (("CSV", csv_hash, pq_hash, f"data/{name}.csv"), ("Parquet", pq_hash, csv_hash, rel)):
         for i in np.flatnonzero(~np.isin(mine, other)):
             out.append(
-                Problem("parity", f"{label} row has no identical row in the other file", file=path, table=name, row=int(i) + 1)
+                Problem("parity", f"{label} row has no identical row in the other file", file=where, table=name, row=int(i) + 1)
             )
     if not any(p.check == "parity" and p.table == name for p in out):
         out.append(Problem("parity", "CSV and Parquet rows differ in order or multiplicity", file=rel, table=name))
 
 
-def _source_texts(pkg: Path, sources: pd.DataFrame, out: list[Problem]) -> dict[str, str]:
-    texts = {}
-    plain = sources.astype(object).where(sources.notna(), None)  # pd.NA has no truth value
-    for i, r in enumerate(plain.itertuples(index=False), start=1):
-        path = _inside(pkg, r.path) if isinstance(r.path, str) else None
-        if path is None or not path.is_file():
-            out.append(
-                Problem(
-                    "source", f"source text {r.path!r} is missing", file="data/sources.csv", table="sources", row=i, field="path"
-                )
-            )
+# ---- source texts -----------------------------------------------------------------------------
+
+
+def _source_texts(sources: pl.DataFrame, files: _Files, out: list[Problem]) -> rules.SourceTexts:
+    """Each source text's bytes (read and hashed once), checked against its sources row."""
+    rows = list(sources.select("source_id", "path", "sha256", "bytes", "characters").iter_rows())
+    paths = [files.inside(rel) if isinstance(rel, str) else None for _, rel, *_ in rows]
+    found = [p is not None and p.is_file() for p in paths]
+    datas = files.read_many([p for p, ok in zip(paths, found, strict=True) if ok and p is not None])
+    valid, lengths = _utf8_lengths(datas)
+    texts: dict[str, bytes] = {}
+    where = {"file": "data/sources.csv", "table": "sources"}
+    k = 0
+    for i, ((source_id, rel, sha256, size, characters), path, ok) in enumerate(zip(rows, paths, found, strict=True), start=1):
+        if not ok or path is None:
+            out.append(Problem("source", f"source text {rel!r} is missing", **where, row=i, field="path"))
             continue
-        data = path.read_bytes()
-        if hashlib.sha256(data).hexdigest() != r.sha256:
-            out.append(
-                Problem(
-                    "source",
-                    f"sha256 of {r.path} does not match (the source text was changed)",
-                    file="data/sources.csv",
-                    table="sources",
-                    row=i,
-                    field="sha256",
-                )
-            )
-        if len(data) != r.bytes:
-            out.append(
-                Problem(
-                    "source",
-                    f"{r.path} has {len(data)} bytes, the table says {r.bytes}",
-                    file="data/sources.csv",
-                    table="sources",
-                    row=i,
-                    field="bytes",
-                )
-            )
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            out.append(Problem("source", f"{r.path} is not UTF-8", file="data/sources.csv", table="sources", row=i, field="path"))
+        data, good, length = datas[k], valid[k], lengths[k]
+        k += 1
+        if files.digest(path)[0] != sha256:
+            msg = f"sha256 of {rel} does not match (the source text was changed)"
+            out.append(Problem("source", msg, **where, row=i, field="sha256"))
+        if len(data) != size:
+            out.append(Problem("source", f"{rel} has {len(data)} bytes, the table says {size}", **where, row=i, field="bytes"))
+        if not good:
+            out.append(Problem("source", f"{rel} is not UTF-8", **where, row=i, field="path"))
             continue
-        if len(text) != r.characters:
-            out.append(
-                Problem(
-                    "source",
-                    f"{r.path} has {len(text)} characters, the table says {r.characters}",
-                    file="data/sources.csv",
-                    table="sources",
-                    row=i,
-                    field="characters",
-                )
-            )
-        texts[r.source_id] = text
-    return texts
+        if length != characters:
+            msg = f"{rel} has {length} characters, the table says {characters}"
+            out.append(Problem("source", msg, **where, row=i, field="characters"))
+        texts[source_id] = data
+    return rules.SourceTexts(texts)
+
+
+def _utf8_lengths(datas: list[bytes]) -> tuple[list[bool], list[int]]:
+    """Whether each text is UTF-8, and its length in code points (every byte that does not
+    continue a UTF-8 sequence starts one), for all texts in one pass."""
+    if not datas:
+        return [], []
+    joined = b"".join(datas)
+    sizes = np.array([len(d) for d in datas], dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(sizes)])[:-1]
+    data = np.frombuffer(joined, dtype=np.uint8)
+    nonempty = np.flatnonzero(sizes > 0)
+    # The whole is UTF-8 and no text starts inside a character: then each text is UTF-8 on its own.
+    whole = _utf8_error(joined) is None and bool(((data[offsets[nonempty]] & 0xC0) != 0x80).all())
+    valid = [True] * len(datas) if whole else [_utf8_error(d) is None for d in datas]
+    # Continuation bytes are few (only multi-byte characters have them): count them per text.
+    continuation = np.flatnonzero((data & 0xC0) == 0x80)
+    counts = sizes - np.bincount(np.searchsorted(offsets, continuation, side="right") - 1, minlength=len(datas))
+    return valid, [int(c) for c in counts]
+
+
+# ---- the pipeline -----------------------------------------------------------------------------
 
 
 def package_dir(path: Path | str) -> Path:
@@ -395,7 +663,6 @@ def package_dir(path: Path | str) -> Path:
 def validate_package(path: Path | str) -> list[Problem]:
     """Every problem found in the package at `path` (folder or its datapackage.json)."""
     pkg = package_dir(path)
-    out: list[Problem] = []
     try:
         desc = json.loads((pkg / "datapackage.json").read_bytes().decode("utf-8"))
     except FileNotFoundError:
@@ -404,16 +671,37 @@ def validate_package(path: Path | str) -> list[Problem]:
         return [Problem("descriptor", f"datapackage.json is not valid JSON ({exc})", file="datapackage.json")]
     if not isinstance(desc, dict):
         return [Problem("descriptor", "datapackage.json is not a JSON object", file="datapackage.json")]
-    _check_files(pkg, desc, out)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as pool:
+        return _validate(pkg, desc, _Files(pkg, pool))
 
-    tables: dict[str, pd.DataFrame] = {}
+
+def _validate(pkg: Path, desc: dict[str, Any], files: _Files) -> list[Problem]:
+    # Problems are reported by stage, as a reader expects them: files, tables, source texts, rules.
+    table_problems: list[Problem] = []
+    text_problems: list[Problem] = []
+    row_problems: list[Problem] = []
+    cross = rules.CrossChecks({})
     for name in schema.table_names():
-        df = _read_csv(pkg, name, out)
-        if df is None:
+        rel = f"data/{name}.csv"
+        path = files.inside(rel) or pkg / rel
+        table = _csv_table(files.read(path), name, table_problems) if path.is_file() else None
+        if table is None:
+            cross.add(name, None)
             continue
-        tables[name] = df
-        _pandera(name, df, out)
-        _parquet_parity(pkg, name, df, out)
-    texts = _source_texts(pkg, tables["sources"], out) if "sources" in tables else {}
-    out += rules.all_rules(tables, texts)
-    return out
+        parity: list[Problem] = []  # compared while the CSV is still Arrow, reported after the schema checks
+        _parquet_parity(pkg, name, table, files, parity)
+        df = tabular.to_polars(table)
+        del table
+        _declared_checks(name, df, table_problems)
+        table_problems += parity
+        row_problems += rules.row_rules(name, df)
+        if name == "sources":
+            cross.texts = _source_texts(df, files, text_problems)
+        kept = df.select(rules.cross_columns(name))  # only what the cross-table rules read
+        del df
+        cross.add(name, kept)  # runs the cross-table rules whose tables are all in; keeps what later ones read
+        del kept
+    crossed = cross.problems()
+    file_problems: list[Problem] = []
+    _check_files(desc, files, file_problems)
+    return file_problems + table_problems + text_problems + row_problems + crossed

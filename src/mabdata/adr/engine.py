@@ -28,16 +28,22 @@ class Mention:
             object.__setattr__(self, "term", self.text.lower())
 
 
+_FOOTNOTE_MARKS = frozenset("abcdefgh")
+
+
 class Doc:
     """A text's word tokens (joiners dropped) with where phrases may start and must stop."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, heads: frozenset[str] = frozenset(), words: frozenset[str] = frozenset()) -> None:
+        """heads/words: the lexicon's term-final words and all its words, to see table footnote marks
+        ("Rasha", "Dizziness  c") for what they are: a letter after a known head, not part of the word."""
         self.text = text
         starts: list[int] = []
         ends: list[int] = []
         keys: list[str] = []
         joined: list[bool] = []  # token is glued to the previous one by a hyphen ("drug-induced")
-        pending_join = False
+        free_dash: set[int] = set()  # tokens after a dash with a space on either side ("Rare - torticollis")
+        pending_join = pending_dash = False
         get = word_key_cache().get
         for m in TOKEN.finditer(text):
             w = m.group()
@@ -47,13 +53,28 @@ class Doc:
             s0 = m.start()
             if not key:  # a joiner: remember it glues the next word to the previous one
                 pending_join = bool(ends) and ends[-1] == s0
+                pending_dash = True
                 continue
-            joined.append(pending_join and text[s0 - 1] in JOINERS)
-            pending_join = False
+            e0 = m.end()
+            if heads and w[-1] in _FOOTNOTE_MARKS:
+                if len(w) == 1:
+                    # a lone mark after a known head and a double space: "Stomatitis  a"
+                    if keys and keys[-1] in heads and text[ends[-1] : s0].startswith("  ") and "\n" not in text[ends[-1] : s0]:
+                        continue
+                elif len(w) >= 5 and w[-2].islower() and not w.endswith(("ed", "ing")) and key not in words:
+                    k2 = norm_word(w[:-1])
+                    if k2 in heads:  # a mark glued to a known head: "Hypertensiond", "ALT increaseda"
+                        key, e0 = k2, e0 - 1
+            glued = pending_join and text[s0 - 1] in JOINERS
+            if pending_dash and not glued:
+                free_dash.add(len(keys))
+            joined.append(glued)
+            pending_join = pending_dash = False
             starts.append(s0)
-            ends.append(m.end())
+            ends.append(e0)
             keys.append(key)
         self.starts, self.ends, self.keys, self.joined = starts, ends, keys, joined
+        self.free_dash = free_dash
         n = len(keys)
         # A phrase never spans a table-cell gap (3+ spaces, a tab) or a blank line.
         stop = [n] * n
@@ -98,11 +119,12 @@ def _lab_ends(lex: Lexicon, doc: Doc, i: int) -> list[int]:
     return out
 
 
-def candidates(doc: Doc, lex: Lexicon) -> list[tuple[int, int, str]]:
-    """(first token, end token, kind): greedy longest matches, left to right, never inside a hyphenated compound.
+def candidates(doc: Doc, lex: Lexicon) -> list[tuple[int, int, str, str]]:
+    """(first token, end token, kind, source): greedy longest matches, left to right, never inside a hyphenated compound.
 
     Stop phrases (system organ classes, "adverse reactions") are matched too, so that their words
-    cannot start a mention, and returned with kind "stop".
+    cannot start a mention, and returned with kind "stop". source is the lexicon entry's source
+    ("ctcae", "learned", "curated", "extra") or "lab" for the lab grammar.
     """
     keys, joined, n = doc.keys, doc.joined, len(doc.keys)
     out = []
@@ -111,19 +133,19 @@ def candidates(doc: Doc, lex: Lexicon) -> list[tuple[int, int, str]]:
         if joined[i]:
             i += 1
             continue
-        best, kind = i, ""
+        best, kind, source = i, "", ""
         for e, entry in lex.terms.ends(keys, i, doc.stop[i]):
             if e > best and (e == n or not joined[e]):
-                best, kind = e, "stop" if entry.kind == "stop" else "reaction"
+                best, kind, source = e, "stop" if entry.kind == "stop" else "reaction", entry.source
         if keys[i] in lex.lab_starts:
             for e in _lab_ends(lex, doc, i):
                 # a learned string that the lab grammar also covers ("alt increased") is a lab abnormality
                 if e >= best and (e == n or not joined[e]) and kind != "stop":
-                    best, kind = e, "lab_abnormality"
+                    best, kind, source = e, "lab_abnormality", "lab"
         if best == i:
             i += 1
             continue
-        out.append((i, best, kind))
+        out.append((i, best, kind, source))
         i = best
     return out
 
@@ -131,10 +153,19 @@ def candidates(doc: Doc, lex: Lexicon) -> list[tuple[int, int, str]]:
 def extend_left(doc: Doc, lex: Lexicon, i: int, floor: int) -> int:
     """Take in modifiers that lexicon terms use before their head ("thigh" + "pain"), at most two words."""
     k = i
-    while k > floor and i - k < 2 and not doc.joined[k] and doc.stop[k - 1] > i:
+    while k > floor and i - k < 2 and not doc.joined[k] and doc.stop[k - 1] > i and k not in doc.free_dash:
         if doc.keys[k - 1] not in lex.modifiers:
             break
         k -= 1
+    if doc.joined[k]:
+        # never stop inside a hyphenated compound: NLM keeps it whole ("immune-mediated neuropathies")
+        j = k
+        while j > floor and doc.joined[j] and doc.keys[j - 1].isalpha():
+            j -= 1
+        if not doc.joined[j]:
+            return j
+        while k < i and doc.joined[k]:
+            k += 1
     return k
 
 
@@ -154,16 +185,31 @@ def default_lexicon() -> Lexicon:
     return _DEFAULT
 
 
-def find_reactions(text: str, section: str | None = None, lexicon: Lexicon | None = None) -> list[Mention]:
-    """Adverse-reaction mentions in one label section, in text order."""
-    lex = lexicon or default_lexicon()
+@dataclass(frozen=True)
+class Candidate:
+    """A possible mention before the final choice: where it is, how it was found, and whether a context rule excluded it."""
+
+    i: int  # first token
+    e: int  # end token
+    mention: Mention
+    origin: str  # "ctcae", "learned", "curated", "extra", "lab", "list", "table", "xref" or "coord"
+    excluded: str = ""  # ContextFilter.reason ("before:history of", "advice", ...), "" when no rule applies
+
+
+def analyze(text: str, section: str | None, lex: Lexicon) -> tuple[Doc, list[Candidate]]:
+    """Every candidate mention of a text, with the context rule that excluded it, if any (a ranker may weigh it).
+
+    Candidates on furniture lines (reporting contact, table captions) are left out altogether.
+    """
     assert lex.context is not None
-    doc = Doc(text)
+    doc = Doc(text, lex.heads, lex.words)
     ctx = ContextFilter(text, lex.context, section)
     spans: list[tuple[int, int, str]] = []
+    origins: list[str] = []
+    out: list[Candidate] = []
     blocked: list[tuple[int, int]] = []  # stop phrases and excluded mentions: list members, but not reactions
     prev_end = 0
-    for i, e, kind in candidates(doc, lex):
+    for i, e, kind, source in candidates(doc, lex):
         floor, prev_end = prev_end, e
         if kind == "stop":
             blocked.append((i, e))
@@ -171,25 +217,44 @@ def find_reactions(text: str, section: str | None = None, lexicon: Lexicon | Non
         if kind == "reaction":
             i = extend_left(doc, lex, i, floor)
         s, t = doc.span(i, e)
-        if ctx.excluded(s, t):
+        if why := ctx.reason(s, t):
             blocked.append((i, e))
+            # furniture (reporting contact, table captions) is never a mention: no candidate for the ranker
+            if why != "furniture":
+                out.append(Candidate(i, e, Mention(s, t, text[s:t], kind), source, why))
             continue
         spans.append((i, e, kind))
+        origins.append(source)
     known = [(i, e) for i, e, _ in spans]
-    for i, e in propagate(doc, lex, known, blocked):
+    for i, e, how in propagate(doc, lex, known, blocked):
         s, t = doc.span(i, e)
-        if not ctx.excluded(s, t):
+        if why := ctx.reason(s, t):
+            if why != "furniture":
+                out.append(Candidate(i, e, Mention(s, t, text[s:t]), how, why))
+        else:
             spans.append((i, e, "reaction"))
+            origins.append(how)
     expansions, consumed = expand(doc, lex, spans)
-    found = []
-    for i, e, kind in spans:
-        if i in consumed:
-            continue
-        s, t = doc.span(i, e)
-        m = Mention(s, t, text[s:t], kind)
-        if _prior_ok(lex, m.term):
-            found.append(m)
+    for (i, e, kind), origin in zip(spans, origins, strict=True):
+        if i not in consumed:
+            s, t = doc.span(i, e)
+            out.append(Candidate(i, e, Mention(s, t, text[s:t], kind), origin))
     for i, e, term, kind in expansions:
         s, t = doc.span(i, e)
-        found.append(Mention(s, t, text[s:t], kind, term))
+        out.append(Candidate(i, e, Mention(s, t, text[s:t], kind, term), "coord"))
+    return doc, out
+
+
+def find_reactions(text: str, section: str | None = None, lexicon: Lexicon | None = None) -> list[Mention]:
+    """Adverse-reaction mentions in one label section, in text order.
+
+    With a ranker in the lexicon, each unique candidate string is scored from its features;
+    without one, candidates excluded by a context rule are dropped and the rest pass the fixed
+    prior threshold (coordination expansions always pass).
+    """
+    lex = lexicon or default_lexicon()
+    doc, cands = analyze(text, section, lex)
+    if lex.ranker is not None:
+        return sorted(set(lex.ranker.select(doc, cands, section, lex)))
+    found = [c.mention for c in cands if not c.excluded and (c.origin == "coord" or _prior_ok(lex, c.mention.term))]
     return sorted(set(found))

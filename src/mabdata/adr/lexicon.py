@@ -19,12 +19,14 @@ import yaml
 
 from mabdata import paths
 from mabdata.adr.context import Context, compile_rules
+from mabdata.adr.ranker import Ranker
 from mabdata.adr.text import key_of
 from mabdata.adr.trie import Trie
 
 DATA = Path(str(resources.files("mabdata.adr") / "data"))
 LEARNED_FILE = "learned_strings.txt"
 PRIORS_FILE = "learned_priors.tsv"
+RANKER_FILE = "ranker.json"
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,8 @@ class Prior:
 @dataclass
 class Lexicon:
     terms: Trie = field(default_factory=Trie)
-    priors: dict[str, Prior] = field(default_factory=dict)
+    priors: dict[str, Prior] = field(default_factory=dict)  # pooled over surface forms (pool_priors)
+    form_priors: dict[str, Prior] = field(default_factory=dict)  # each surface form's own, for the ranker
     rules: dict[str, Any] = field(default_factory=dict)
     analytes: Trie = field(default_factory=Trie)
     lab_pre: Trie = field(default_factory=Trie)
@@ -59,6 +62,9 @@ class Lexicon:
     item_stop: frozenset[str] = frozenset()
     lab_qualifiers: frozenset[str] = frozenset()
     lab_starts: frozenset[str] = frozenset()  # first words of any lab phrase: the lab grammar is tried only there
+    words: frozenset[str] = frozenset()  # every word of a term, analyte or lab direction
+    heads: frozenset[str] = frozenset()  # words that end a reaction term or a lab phrase
+    ranker: Ranker | None = None  # chooses among candidates; None: context rules and the fixed prior threshold
 
     def add(self, phrase: str, entry: Entry) -> None:
         """Add a phrase; the first entry for a key wins, so stop phrases added first cannot be overridden."""
@@ -127,9 +133,10 @@ def load_lexicon(
     learned: bool = True,
     priors: Mapping[str, Prior] | None = None,
 ) -> Lexicon:
-    """CTCAE + curated terms + (unless learned=False) the shipped learned strings and priors + extra_strings.
+    """CTCAE + curated terms + (unless learned=False) the shipped learned strings, priors and ranker + extra_strings.
 
-    Cross-validation passes learned=False with the strings and priors of the training folds only.
+    Cross-validation passes learned=False with the strings and priors of the training folds only
+    (and sets the ranker fitted on them, see learn.Learned.lexicon).
     """
     r = rules()
     lex = Lexicon(rules=r, context=compile_rules(r))
@@ -146,10 +153,14 @@ def load_lexicon(
     if learned:
         for phrase in learned_strings():
             lex.add(phrase, Entry("reaction", "learned"))
-        lex.priors = pool_priors(learned_priors())
+        lex.form_priors = learned_priors()
+        lex.priors = pool_priors(lex.form_priors)
+        if (DATA / RANKER_FILE).is_file():
+            lex.ranker = Ranker.load(DATA / RANKER_FILE)
     for phrase in extra_strings:
         lex.add(phrase, Entry("reaction", "extra"))
     if priors is not None:
+        lex.form_priors = dict(priors)
         lex.priors = pool_priors(priors)
     lex.modifiers = _modifiers(lex, r)
     for a in _lines("lab_analytes.txt"):
@@ -163,7 +174,27 @@ def load_lexicon(
     lex.item_stop = frozenset(key_of(" ".join(r["item_stop_words"])))
     lex.lab_qualifiers = frozenset(key_of(" ".join(r["lab_qualifiers"])))
     lex.lab_starts = frozenset(lex.lab_pre.root) | frozenset(lex.analytes.root) | lex.lab_qualifiers
+    lex.words, heads = _words(lex.terms, lex.analytes, lex.lab_pre, lex.lab_post)
+    lex.heads = heads | frozenset(k for d in r["lab_directions"]["after"] for k in key_of(d)[-1:])
     return lex
+
+
+def _words(*tries: Trie) -> tuple[frozenset[str], frozenset[str]]:
+    """All words of the tries' phrases, and the words that end a (non-stop) phrase."""
+    words: set[str] = set()
+    heads: set[str] = set()
+    for trie in tries:
+        stack: list[tuple[dict, str]] = [(trie.root, "")]
+        while stack:
+            node, last = stack.pop()
+            for k, child in node.items():
+                if k == "":
+                    if last and getattr(child, "kind", "") != "stop":
+                        heads.add(last)
+                    continue
+                words.add(k)
+                stack.append((child, k))
+    return frozenset(words), frozenset(heads)
 
 
 def _modifiers(lex: Lexicon, r: dict[str, Any]) -> frozenset[str]:
@@ -178,4 +209,5 @@ def _modifiers(lex: Lexicon, r: dict[str, Any]) -> frozenset[str]:
             if any(kk != "" for kk in child):  # k is followed by more words in some term
                 out.add(k)
             stack.append((child, depth + 1))
-    return frozenset(w for w in out if w.isalpha() and len(w) > 2 and w not in set(r["function_words"]))
+    never = set(r["function_words"]) | set(r["severity_words"])
+    return frozenset(w for w in out if w.isalpha() and len(w) > 2 and w not in never)

@@ -76,6 +76,9 @@ def _items(doc: Doc, lo: int, hi: int) -> list[Span]:
             if k > cur:
                 out.append((cur, k))
             cur = k + 1
+        elif k in doc.free_dash and k > cur:  # "Rare - torticollis", "Respiratory - cough": a label, then the item
+            out.append((cur, k))
+            cur = k
         elif key in _ITEM_SEP or key in _OPEN.values() or (doc.stop[k] == k + 1 and k + 1 < hi):
             end = k if (key in _ITEM_SEP or key in _OPEN.values()) else k + 1
             if end > cur:
@@ -112,8 +115,9 @@ def _shape_ok(doc: Doc, lex: Lexicon, i: int, e: int) -> Span | None:
     return i, e
 
 
-def propagate(doc: Doc, lex: Lexicon, known: list[Span], blocked: list[Span]) -> list[Span]:
-    """New reaction spans: items of enumerations and table columns whose other items are mostly known reactions.
+def propagate(doc: Doc, lex: Lexicon, known: list[Span], blocked: list[Span]) -> list[tuple[int, int, str]]:
+    """New reaction spans (i, e, how found: "list", "table" or "xref"): items of enumerations and table
+    columns whose other items are mostly known reactions, and bulleted cross-reference headings.
 
     blocked spans (stop phrases, excluded mentions) are neither known nor candidates.
     """
@@ -121,7 +125,7 @@ def propagate(doc: Doc, lex: Lexicon, known: list[Span], blocked: list[Span]) ->
     taken = _coverage(len(doc.keys), known + blocked)
     held = _coverage(len(doc.keys), blocked)
     cfg = lex.rules["list_items"]
-    found: list[Span] = []
+    found: list[tuple[int, int, str]] = []
     for lo, hi in _clauses(doc):
         items = _items(doc, lo, hi)
         if len(items) < 3:
@@ -136,9 +140,9 @@ def propagate(doc: Doc, lex: Lexicon, known: list[Span], blocked: list[Span]) ->
             elif (span := _shape_ok(doc, lex, i, e)) is not None and not any(taken[i:e]):
                 unknown.append(span)
         if n_known >= cfg["min_known"] and n_known >= cfg["known_ratio"] * len(unknown):
-            found.extend(unknown)
-    found.extend(_table_rows(doc, lex, known_end, taken))
-    found.extend(_cross_references(doc, lex, taken))
+            found.extend((i, e, "list") for i, e in unknown)
+    found.extend((i, e, "table") for i, e in _table_rows(doc, lex, known_end, taken))
+    found.extend((i, e, "xref") for i, e in _cross_references(doc, lex, taken))
     return found
 
 
