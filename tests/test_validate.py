@@ -69,7 +69,7 @@ def test_text_report_is_one_line_per_error(package_copy, fmt):
     result = cli(str(package_copy))
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    assert "field line_of_therapy: 'second-lin' is not a line_of_therapy term" in result.stderr
+    assert "field line_of_therapy: 'second-lin' is not a term of line_of_therapy" in result.stderr
     assert "closest: second-line" in result.stderr
 
 

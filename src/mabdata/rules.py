@@ -264,7 +264,7 @@ def _property_value(prop: str, value: str) -> str | None:
     vocab = schema.property_vocabulary(prop)
     if vocab and value and schema.vocabulary(vocab).resolve(value) != value:
         near = schema.vocabulary(vocab).closest(value)
-        return f"{value!r} is not a {vocab} term (property {prop}; closest: {', '.join(near)})"
+        return f"{value!r} is not a term of {vocab} (property {prop}; closest: {', '.join(near)})"
     return None
 
 

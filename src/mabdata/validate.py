@@ -14,6 +14,7 @@ Every problem names the table (or file), the 1-based data row and the field.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import io
 import json
@@ -381,7 +382,7 @@ def _describe(name: str, column: str | None, check: str, value: Any) -> tuple[st
         vocab = schema.vocabulary(schema.vocab_of(f))
         near = vocab.closest(str(value))
         return "vocabulary", (
-            f"{value!r} is not a {vocab.name} term (expected one of schema/vocabularies/{vocab.name}.csv"
+            f"{value!r} is not a term of {vocab.name} (expected one of schema/vocabularies/{vocab.name}.csv"
             + (f"; closest: {', '.join(near)})" if near else ")")
         )
     if check.startswith("str_matches"):
@@ -704,4 +705,9 @@ def _validate(pkg: Path, desc: dict[str, Any], files: _Files) -> list[Problem]:
     crossed = cross.problems()
     file_problems: list[Problem] = []
     _check_files(desc, files, file_problems)
-    return file_problems + table_problems + text_problems + row_problems + crossed
+    found = file_problems + table_problems + text_problems + row_problems + crossed
+    # A rule locates a row of a table; the row is a line of that table's CSV (line = row + 1).
+    return [
+        dataclasses.replace(p, file=f"data/{p.table}.csv") if p.file is None and p.table and p.row is not None else p
+        for p in found
+    ]
