@@ -43,7 +43,8 @@ def cell(table: str, where: dict, column: str, value: str, check: str, field: st
         set_cell(pkg, table, row, column, value, resync)
         if not resync:  # the file no longer has its recorded hash: located by file, not row
             return dict(check=check, table=table)
-        return dict(check=check, table=table, row=row, field=field or column)
+        # Every problem located at a row names the CSV file it is a line of (provenance included).
+        return dict(check=check, table=table, row=row, field=field or column, file=f"data/{table}.csv")
 
     return apply
 
