@@ -116,8 +116,10 @@ def measure(kind: str, pkg: Path, repeats: int) -> dict:
     for _ in range(repeats):
         t = time.perf_counter()
         out = subprocess.run(
-            [sys.executable, __file__, "--child", kind, str(pkg)], check=True, capture_output=True, text=True, env=os.environ
+            [sys.executable, __file__, "--child", kind, str(pkg)], capture_output=True, text=True, env=os.environ
         )
+        if out.returncode != 0:  # the child's own message (its traceback, or what validate found), not just its status
+            raise SystemExit(f"the {kind} child failed on {pkg} (exit {out.returncode}):\n{out.stderr[-4000:]}")
         run = json.loads(out.stdout.strip().splitlines()[-1])
         run["process_s"] = time.perf_counter() - t
         runs.append(run)

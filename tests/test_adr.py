@@ -241,3 +241,47 @@ def test_evaluate_end_to_end_on_a_few_labels(tmp_path):
     assert {r["label"] for r in saved["per_label"]} == {"ADCETRIS", "SIMPONI", "BOSULIF"}
     assert saved["cv_learned"]["all"]["f1"] > 0.6
     assert saved["ctcae_rules_only"]["all"]["recall"] < saved["cv_learned"]["all"]["recall"]
+
+
+def test_plural_keys_meet_their_singulars():
+    from mabdata.adr.text import key_of
+
+    # "-as", "-ys" and "-aches" plurals are the reaction nouns labels use most ("arrhythmias", "headaches")
+    assert key_of("arrhythmias") == key_of("arrhythmia")
+    assert key_of("lymphomas") == key_of("lymphoma")
+    assert key_of("headaches") == key_of("headache")
+    assert key_of("rashes") == key_of("rash")
+    assert key_of("psoriasis") == ("psoriasis",)
+
+
+def test_candidates_beyond_the_lexicon_reach_the_ranker():
+    rules_only = load_lexicon(learned=False)
+    text = (
+        "Adverse reactions were nausea, vomiting, erosive gastritis, and rash. Dizziness (e.g., vertigo, lightheadedness) "
+        "occurred. Cases of congestive heart failure (CHF) occurred; CHF resolved. Atrial fibrillation/flutter was seen."
+    )
+    _, cands = analyze(text, "adverse reactions", rules_only)
+    by_origin = {(c.mention.term, c.origin) for c in cands}
+    assert ("erosive gastritis", "item") in by_origin  # the whole list item around a known term
+    assert ("gastritis", "ctcae") in by_origin  # ... which stays a candidate too
+    assert ("lightheadedness", "list") in by_origin  # "e.g." opens the list instead of ending a clause
+    assert ("chf", "abbrev") in by_origin  # an acronym defined for a candidate, wherever it stands
+    assert ("atrial flutter", "coord") in by_origin
+    # without a ranker, only candidates that the rules vouch for are reported
+    rules_only.ranker = None
+    found = {m.term for m in find_reactions(text, "adverse reactions", rules_only)}
+    assert "erosive gastritis" not in found and "chf" not in found
+    assert {"nausea", "vomiting", "gastritis", "rash"} <= found
+
+
+def test_noun_phrases_around_a_head_word():
+    rules_only = load_lexicon(learned=False)
+    _, cands = analyze("Cases of tuberculosis infections occurred. POTIGA caused drug-induced liver injury.", None, rules_only)
+    nps = {c.mention.term for c in cands if c.origin == "np"}
+    # function and list-stop words ("drug") bound the phrase, which never starts inside a compound
+    assert nps == {"tuberculosis infections", "liver injury"}
+
+
+def test_reporting_contact_is_furniture_only_from_its_cue(lex):
+    text = "Most common adverse reactions are nausea and rash (6.1)  To report SUSPECTED ADVERSE REACTIONS, contact X."
+    assert terms(text, lex) == ["nausea", "rash"]

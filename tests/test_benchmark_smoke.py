@@ -62,15 +62,15 @@ def test_synthetic_ids_are_the_per_row_definition(synthetic):
 def test_benchmark_smoke_run_writes_json_and_readme_table(tmp_path):
     out, readme = tmp_path / "bench.json", tmp_path / "README.md"
     readme.write_text("# x\n\n<!-- benchmark:start -->\nold\n<!-- benchmark:end -->\n", encoding="utf-8")
-    subprocess.run(
+    done = subprocess.run(
         [
             *(sys.executable, str(ROOT / "scripts" / "benchmark.py"), "--rows", "1000", "--repeats", "1"),
             *("--json", str(out), "--readme", str(readme), "--workdir", str(tmp_path)),
         ],
-        check=True,
         capture_output=True,
         text=True,
     )
+    assert done.returncode == 0, done.stderr[-4000:]  # the failing child's traceback, not just its exit status
     result = json.loads(out.read_text())
     assert set(result) >= {"runs", "python", "pandas", "pyarrow", "polars", "pandera", "frictionless", "machine"}
     (run,) = result["runs"]

@@ -214,3 +214,34 @@ def test_each_file_is_read_once(mini_package, monkeypatch):
     monkeypatch.setattr(Path, "read_bytes", counted)
     assert validate_package(mini_package) == []
     assert reads and max(reads.values()) == 1, {k: v for k, v in reads.items() if v > 1}
+
+
+def test_files_inside_resolves_like_the_path(tmp_path):
+    """`_Files.inside` resolves folders once and files lexically, but agrees with
+    `(pkg / rel).resolve()`: a symlink (of a file or a folder) out of the package is outside."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from mabdata.validate import _Files
+
+    pkg, elsewhere = tmp_path / "pkg", tmp_path / "elsewhere"
+    (pkg / "sources" / "deep").mkdir(parents=True)
+    elsewhere.mkdir()
+    (pkg / "sources" / "a.txt").write_text("a")
+    (elsewhere / "secret.txt").write_text("s")
+    (pkg / "sources" / "out.txt").symlink_to(elsewhere / "secret.txt")
+    (pkg / "sources" / "in.txt").symlink_to(pkg / "sources" / "a.txt")
+    (pkg / "linked").symlink_to(elsewhere, target_is_directory=True)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        files = _Files(pkg, pool)
+        root = pkg.resolve()
+        for _ in range(2):  # the second answer comes from the cache
+            assert files.inside("sources/a.txt") == root / "sources" / "a.txt"
+            assert files.inside("sources/missing.txt") == root / "sources" / "missing.txt"
+            assert files.inside("sources/deep/x.txt") == root / "sources" / "deep" / "x.txt"
+            assert files.inside("sources/in.txt") == root / "sources" / "a.txt"
+            assert files.inside("sources/out.txt") is None
+            assert files.inside("linked/secret.txt") is None
+            assert files.inside("nofolder/x.txt") == root / "nofolder" / "x.txt"
+            assert files.inside("sources/../sources/a.txt") == root / "sources" / "a.txt"
+            for bad in ("../elsewhere/secret.txt", "/etc/passwd", "a\\b", "", None, 3):
+                assert files.inside(bad) is None

@@ -127,11 +127,23 @@ class _Context:
         regimens = [r["regimen_id"] for r in self.rows["regimens"]]
         steps = frames["dosing_steps"].filter(pl.col("regimen_id").is_in(pl.Series(regimens, dtype=pl.String).implode()))
         self.steps: dict[str, list[Row]] = {}
+        self.events: dict[str, tuple[dict[Any, int], dict[str, int]]] = {}
         for s in _records(steps):
             self.steps.setdefault(s["regimen_id"], []).append(s)
 
     def label(self, table: str, drug: str) -> list[Row]:
         return self.by_drug.get((table, drug), [])
+
+    def event_index(self, drug: str) -> tuple[dict[Any, int], dict[str, int]]:
+        """The position of the first label adverse event of the drug with each ctcae_term, and with each folded term."""
+        if drug not in self.events:
+            by_ctcae: dict[Any, int] = {}
+            by_term: dict[str, int] = {}
+            for i, x in enumerate(self.label("adverse_events", drug)):
+                by_ctcae.setdefault(x["ctcae_term"], i)
+                by_term.setdefault(_fold(x["term"]), i)
+            self.events[drug] = (by_ctcae, by_term)
+        return self.events[drug]
 
     def covers(self, broad: str | None, narrow: str | None) -> bool:
         """The label's condition `narrow` is `broad` or a kind of it (Disease Ontology)."""
@@ -215,9 +227,14 @@ def _regimens(ctx: _Context, r: Row, steps: dict[str, list[Row]]) -> Verdict:
 
 
 def _adverse_events(ctx: _Context, r: Row) -> Verdict:
-    for x in ctx.label("adverse_events", r["drug_id"]):
-        if (r["ctcae_term"] and x["ctcae_term"] == r["ctcae_term"]) or _fold(x["term"]) == _fold(r["term"]):
-            return "supports", x, "same event", "the label names this adverse event"
+    labels = ctx.label("adverse_events", r["drug_id"])
+    # The first label event matching either way, found in two lookups: a drug's label names
+    # hundreds of events, which the web claims about it would otherwise scan one by one.
+    by_ctcae, by_term = ctx.event_index(r["drug_id"])
+    none = len(labels)
+    first = min(by_ctcae.get(r["ctcae_term"], none) if r["ctcae_term"] else none, by_term.get(_fold(r["term"]), none))
+    if first < len(labels):
+        return "supports", labels[first], "same event", "the label names this adverse event"
     return "not stated", None, "event not named", "the label's curated adverse events do not include it"
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -454,8 +455,10 @@ def evidence_rules(tables: Tables, links: _Links | None = None) -> Iterator[Prob
     for t in links.ids:
         has_t, stated_t = per_table[t]
         yield from _problems(t, schema.primary_key(t)[0], "evidence", ~has_t, "claim has no evidence row")
-        expected = pl.Series(np.where(stated_t, "stated", "inferred"), dtype=pl.String)
-        mask = has_t & tables[t]["support"].ne_missing(expected).to_numpy()
+        # support.ne_missing("stated" where a quote states it, else "inferred"), without a column of strings.
+        support = tables[t]["support"]
+        agrees = np.where(stated_t, support.eq_missing("stated").to_numpy(), support.eq_missing("inferred").to_numpy())
+        mask = has_t & ~agrees
         yield from _problems(t, "support", "support", mask, "support differs from the claim's evidence rows")
     inferred = _text(ev, "inferred_fields") != ""
     mask = inferred != _eq(ev["support"], "inferred")
@@ -661,7 +664,8 @@ def provenance_rules(tables: Tables, texts: SourceTexts | dict[str, str] | dict[
         b_start = texts.byte_offsets(code[rows], start[rows])
         b_end = texts.byte_offsets(code[rows], end[rows])
         sliced = pl.Series(_views(texts.buffer, b_start, b_end - b_start))
-        ok[rows] = (sliced == df["quote"].gather(rows).cast(pl.Binary)).fill_null(False).to_numpy()
+        quotes = df["quote"] if len(rows) == df.height else df["quote"].gather(rows)  # no copy when every row is checked
+        ok[rows] = (sliced == quotes.cast(pl.Binary)).fill_null(False).to_numpy()
     yield from _problems("evidence", "quote", "provenance", ~ok, "quote differs from the source text at [quote_start, quote_end)")
 
 
@@ -728,6 +732,10 @@ def section_rules(tables: Tables) -> Iterator[Problem]:
                 row=i + 1,
                 field="section",
             )
+
+
+def _located_rules(tables: Tables, texts: SourceTexts | dict[str, str] | dict[str, bytes]) -> tuple[list[Problem], list[Problem]]:
+    return list(provenance_rules(tables, texts)), list(section_rules(tables))
 
 
 class _Spans:
@@ -935,28 +943,39 @@ class CrossChecks:
                 self.done.add(f"key:{t}")
                 self.keys[t] = list(_claim_key_rule(t, f.get(t), f.get("dosing_steps")))
         claims = [*schema.claim_tables(), *(c for t in schema.claim_tables() for c in schema.child_tables(t))]
-        if self._ready("evidence", ["evidence", "source_sections", *claims]):
-            self.done.add("evidence")
-            if "evidence" in f:
-                # Each evidence column is let go once the last rule reading it has run.
-                self.keys["evidence"] = list(_evidence_key_rule(f["evidence"]))
-                f["evidence"] = f["evidence"].drop("evidence_id", strict=False)
-                self.found["provenance"] += provenance_rules(f, self.texts or {})
-                self.texts = None  # only provenance reads the source texts
-                self.found["section"] += section_rules(f)
-                f["evidence"] = f["evidence"].drop("section", "quote_start", "quote_end", strict=False)
-                links = _Links(f)
-                self.found["evidence"] += evidence_rules(f, links)
-                self.found["stated-text"] += stated_text_rules(f, links)
-                del links
-            self.texts = None
-        if self._ready("drug", ["drugs", "drug_names", "studies", "trial_results"]):
-            self.done.add("drug")
-            self.found["drug"] += drug_rules(f)
-        if self._ready("fresh", _DERIVED_INPUTS):
-            self.done.add("fresh")
-            if set(_DERIVED_INPUTS) <= set(f):
-                self.fresh = _recompute_derived(f)
+        # The recomputation of the derived tables (mostly Python), provenance and sections (numpy
+        # and Arrow, which release the GIL) run on threads of their own beside the joins of the
+        # other evidence rules (polars), which let go of each evidence column once no rule still
+        # to run reads it. The threads read the tables as they were when they started.
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="rules") as pool:
+            fresh = None
+            if self._ready("fresh", _DERIVED_INPUTS):
+                self.done.add("fresh")
+                if set(_DERIVED_INPUTS) <= set(f):
+                    fresh = pool.submit(_recompute_derived, dict(f))
+            if self._ready("evidence", ["evidence", "source_sections", *claims]):
+                self.done.add("evidence")
+                if "evidence" in f:
+                    located = {"evidence": f["evidence"], "source_sections": f["source_sections"]}
+                    beside = pool.submit(_located_rules, located, self.texts or {})
+                    ids = pool.submit(lambda ev: list(_evidence_key_rule(ev)), f["evidence"])  # after the recomputation
+                    del located
+                    self.texts = None  # only provenance reads the source texts
+                    f["evidence"] = f["evidence"].drop("evidence_id", "section", "quote_start", "quote_end", strict=False)
+                    links = _Links(f)
+                    self.found["evidence"] += evidence_rules(f, links)
+                    self.found["stated-text"] += stated_text_rules(f, links)
+                    del links
+                    self.keys["evidence"] = ids.result()
+                    provenance, sections = beside.result()
+                    self.found["provenance"] += provenance
+                    self.found["section"] += sections
+                self.texts = None
+            if self._ready("drug", ["drugs", "drug_names", "studies", "trial_results"]):
+                self.done.add("drug")
+                self.found["drug"] += drug_rules(f)
+            if fresh is not None:
+                self.fresh = fresh.result()
         if self._ready("derived", ["corroborations", *_DERIVED_INPUTS]):
             self.done.add("derived")
             if "corroborations" in f and self.fresh is not None:

@@ -6,8 +6,9 @@ once and hashed on a worker thread while they are parsed; the CSV is parsed stra
 declared types (the per-cell parser runs only to name the bad cells of a column that fails);
 the declared checks of the Pandera schema run as vectorised expressions; one table comparison
 proves CSV/Parquet parity (rows are located only when it fails); the table's own rules run;
-then only the columns the cross-table rules need are kept. Last, foreign keys, claims and
-evidence, natural keys, provenance, sections and derived tables (`mabdata.rules`).
+then only the columns the cross-table rules need are kept. The source texts are read on a
+thread of their own while the tables after `sources` are checked. Last, foreign keys, claims
+and evidence, natural keys, provenance, sections and derived tables (`mabdata.rules`).
 Every problem names the table (or file), the 1-based data row and the field.
 """
 
@@ -18,6 +19,7 @@ import dataclasses
 import hashlib
 import io
 import json
+import os
 import re
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -63,25 +65,43 @@ class _Files:
     def __init__(self, pkg: Path, pool: ThreadPoolExecutor) -> None:
         self.pool = pool
         self.digests: dict[Path, tuple[Future[Any], int | None]] = {}
-        self.dirs: dict[Path, Path] = {}
         self.root = pkg.resolve()
+        # Per folder (as named, relative): its resolved path, whether that is inside the
+        # package, and the names of its symlinks; one scandir per folder instead of a stat
+        # and a resolve per file (the source texts are thousands of files in one folder).
+        self.dirs: dict[str, tuple[Path, bool, frozenset[str]]] = {}
+        self.named: dict[str, Path | None] = {}  # every path is named twice (resources, sources rows)
 
     def inside(self, rel: Any) -> Path | None:
         """The file `rel` names inside the package, or None when it points elsewhere (as
-        `(pkg / rel).resolve()`, resolving each folder once)."""
-        if not isinstance(rel, str) or not rel or rel.startswith(("/", "\\")) or "\\" in rel:
+        `(pkg / rel).resolve()`)."""
+        if not isinstance(rel, str):
+            return None
+        if rel not in self.named:
+            self.named[rel] = self._inside(rel)
+        return self.named[rel]
+
+    def _inside(self, rel: str) -> Path | None:
+        if not rel or rel.startswith(("/", "\\")) or "\\" in rel:
             return None
         parts = rel.split("/")
         if any(p in ("", ".", "..") for p in parts):
             path = (self.root / rel).resolve()
-        else:
-            folder = self.root.joinpath(*parts[:-1])
-            if folder not in self.dirs:
-                self.dirs[folder] = folder.resolve()
-            path = self.dirs[folder] / parts[-1]
-            if path.is_symlink():
-                path = path.resolve()
-        return path if path.is_relative_to(self.root) else None
+            return path if path.is_relative_to(self.root) else None
+        folder = "/".join(parts[:-1])
+        if folder not in self.dirs:
+            real = Path(os.path.realpath(self.root.joinpath(*parts[:-1])))
+            try:
+                with os.scandir(real) as entries:
+                    links = frozenset(e.name for e in entries if e.is_symlink())
+            except OSError:  # no such folder: its files are missing, which the caller reports
+                links = frozenset()
+            self.dirs[folder] = (real, real.is_relative_to(self.root), links)
+        real, within, links = self.dirs[folder]
+        if parts[-1] in links:
+            path = (real / parts[-1]).resolve()
+            return path if path.is_relative_to(self.root) else None
+        return real / parts[-1] if within else None
 
     def read(self, path: Path) -> bytes:
         data = path.read_bytes()
@@ -434,7 +454,7 @@ def _pattern_failures(uniques: pl.Series, pattern: str) -> list[Any]:
     """The distinct values failing Python's re.match(pattern), as Pandera checks them: Python's
     re on a few values, Rust's regex on many where the two agree (printable ASCII)."""
     regex = re.compile(pattern)
-    if len(uniques) <= 50_000:
+    if len(uniques) <= 1_000:
         return [v for v in uniques.to_list() if regex.match(v) is None]
     printable = uniques.str.contains(r"^[\x20-\x7e]*$")
     bad = uniques.filter(printable & ~uniques.str.contains(pattern)).to_list()
@@ -603,8 +623,12 @@ def _parquet_parity(pkg: Path, name: str, csv_table: pa.Table, files: _Files, ou
 # ---- source texts -----------------------------------------------------------------------------
 
 
-def _source_texts(sources: pl.DataFrame, files: _Files, out: list[Problem]) -> rules.SourceTexts:
-    """Each source text's bytes (read and hashed once), checked against its sources row."""
+def _source_texts(
+    sources: pl.DataFrame, files: _Files, out: list[Problem], hashed: list[tuple[int, int, str, Path, str]]
+) -> rules.SourceTexts:
+    """Each source text's bytes (read and hashed once), checked against its sources row; the
+    sha256 comparisons are left in `hashed` (see `_source_hashes`), so that no table waits for
+    the hashing of the texts."""
     rows = list(sources.select("source_id", "path", "sha256", "bytes", "characters").iter_rows())
     paths = [files.inside(rel) if isinstance(rel, str) else None for _, rel, *_ in rows]
     found = [p is not None and p.is_file() for p in paths]
@@ -619,9 +643,7 @@ def _source_texts(sources: pl.DataFrame, files: _Files, out: list[Problem]) -> r
             continue
         data, good, length = datas[k], valid[k], lengths[k]
         k += 1
-        if files.digest(path)[0] != sha256:
-            msg = f"sha256 of {rel} does not match (the source text was changed)"
-            out.append(Problem("source", msg, **where, row=i, field="sha256"))
+        hashed.append((len(out), i, rel, path, sha256))
         if len(data) != size:
             out.append(Problem("source", f"{rel} has {len(data)} bytes, the table says {size}", **where, row=i, field="bytes"))
         if not good:
@@ -632,6 +654,14 @@ def _source_texts(sources: pl.DataFrame, files: _Files, out: list[Problem]) -> r
             out.append(Problem("source", msg, **where, row=i, field="characters"))
         texts[source_id] = data
     return rules.SourceTexts(texts)
+
+
+def _source_hashes(hashed: list[tuple[int, int, str, Path, str]], files: _Files, out: list[Problem]) -> None:
+    """The sha256 problems of the source texts, each in its place among the others of `_source_texts`."""
+    for at, i, rel, path, sha256 in reversed(hashed):  # from the end, so that earlier places stay put
+        if files.digest(path)[0] != sha256:
+            msg = f"sha256 of {rel} does not match (the source text was changed)"
+            out.insert(at, Problem("source", msg, file="data/sources.csv", table="sources", row=i, field="sha256"))
 
 
 def _utf8_lengths(datas: list[bytes]) -> tuple[list[bool], list[int]]:
@@ -672,17 +702,24 @@ def validate_package(path: Path | str) -> list[Problem]:
         return [Problem("descriptor", f"datapackage.json is not valid JSON ({exc})", file="datapackage.json")]
     if not isinstance(desc, dict):
         return [Problem("descriptor", "datapackage.json is not a JSON object", file="datapackage.json")]
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as pool:
-        return _validate(pkg, desc, _Files(pkg, pool))
+    with (
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as pool,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="texts") as reader,
+    ):
+        return _validate(pkg, desc, _Files(pkg, pool), reader)
 
 
-def _validate(pkg: Path, desc: dict[str, Any], files: _Files) -> list[Problem]:
+def _validate(pkg: Path, desc: dict[str, Any], files: _Files, reader: ThreadPoolExecutor) -> list[Problem]:
     # Problems are reported by stage, as a reader expects them: files, tables, source texts, rules.
     table_problems: list[Problem] = []
     text_problems: list[Problem] = []
+    hashed: list[tuple[int, int, str, Path, str]] = []
     row_problems: list[Problem] = []
     cross = rules.CrossChecks({})
+    texts: Future[rules.SourceTexts] | None = None
     for name in schema.table_names():
+        if name == "evidence" and texts is not None:  # the texts are read beside the tables before evidence
+            cross.texts, texts = texts.result(), None
         rel = f"data/{name}.csv"
         path = files.inside(rel) or pkg / rel
         table = _csv_table(files.read(path), name, table_problems) if path.is_file() else None
@@ -693,16 +730,22 @@ def _validate(pkg: Path, desc: dict[str, Any], files: _Files) -> list[Problem]:
         _parquet_parity(pkg, name, table, files, parity)
         df = tabular.to_polars(table)
         del table
+        # Arrow's allocator keeps freed pages for reuse; polars holds the table now, and the
+        # cross-table rules run at the largest table's high-water mark, so give them back.
+        pa.default_memory_pool().release_unused()
         _declared_checks(name, df, table_problems)
         table_problems += parity
         row_problems += rules.row_rules(name, df)
         if name == "sources":
-            cross.texts = _source_texts(df, files, text_problems)
+            texts = reader.submit(_source_texts, df, files, text_problems, hashed)
         kept = df.select(rules.cross_columns(name))  # only what the cross-table rules read
         del df
         cross.add(name, kept)  # runs the cross-table rules whose tables are all in; keeps what later ones read
         del kept
+    if texts is not None:
+        cross.texts = texts.result()
     crossed = cross.problems()
+    _source_hashes(hashed, files, text_problems)
     file_problems: list[Problem] = []
     _check_files(desc, files, file_problems)
     found = file_problems + table_problems + text_problems + row_problems + crossed

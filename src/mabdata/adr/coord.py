@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from mabdata.adr.engine import Doc
     from mabdata.adr.lexicon import Lexicon
 
-Expansion = tuple[int, int, str, str]  # first token, end token, term, kind
+# first token, end token, term, kind, origin ("coord", or "coord_weak" for a joined string no lexicon knows)
+Expansion = tuple[int, int, str, str, str]
 
 _SEP = frozenset({",", "and", "or", "/"})
 _INTRO = frozenset({"include", "including", "includes", "e", "g", "such", "as", "i", "ie", "eg", "."})
@@ -93,7 +94,7 @@ def expand(doc: Doc, lex: Lexicon, spans: list[tuple[int, int, str]]) -> tuple[l
             ):
                 head = _phrase(doc, i, e - 1 if generic_head else e)
                 for a, b in items:
-                    out.append((i, b, f"{head} {_phrase(doc, a, b)}", kind))
+                    out.append((i, b, f"{head} {_phrase(doc, a, b)}", kind, "coord"))
                     consumed.add(a)
         # 2. prefix shared by a list: "elevations in ALT or AST", "swelling of the lips, tongue, or throat"
         if e - i >= 2 and e < n and doc.keys[e] in _SEP:
@@ -110,9 +111,11 @@ def expand(doc: Doc, lex: Lexicon, spans: list[tuple[int, int, str]]) -> tuple[l
                     if kind == "lab_abnormality":  # the conjunct starts with an analyte: "ALT or AST greater than 5 x ULN"
                         ends = [x for x, _ in lex.analytes.ends(doc.keys, a, b)]
                         if ends:
-                            out.append((i, ends[-1], f"{head} {_phrase(doc, a, ends[-1])}", kind))
+                            out.append((i, ends[-1], f"{head} {_phrase(doc, a, ends[-1])}", kind, "coord"))
                     elif _known_term(lex, term := f"{head} {_phrase(doc, a, a + 1)}"):
-                        out.append((i, a + 1, term, kind))
+                        out.append((i, a + 1, term, kind, "coord"))
+                    elif b - a == 1:  # "swelling of the lips, tongue": no lexicon has "swelling of the tongue"
+                        out.append((i, b, term, kind, "coord_weak"))
         # 3. modifiers sharing a head: "bacterial, viral, and fungal infections", "muscle or joint aches"
         if e - i == 2 and i >= 2 and doc.keys[i - 1] in _SEP and not _is_adjective(lex, doc.keys[e - 1]):
             head = _phrase(doc, e - 1, e)
@@ -130,5 +133,13 @@ def expand(doc: Doc, lex: Lexicon, spans: list[tuple[int, int, str]]) -> tuple[l
             for m in mods:
                 term = f"{_word(doc, m)} {head}"
                 if (parallel and _is_adjective(lex, doc.keys[m])) or _known_term(lex, term):
-                    out.append((m, e, term, kind))
+                    out.append((m, e, term, kind, "coord"))
+        # 4. alternatives of the head after a slash: "atrial fibrillation/flutter", "muscle spasms/twitching"
+        if e - i >= 2 and e + 1 < n and doc.keys[e] == "/" and kind == "reaction":
+            head = _phrase(doc, i, e - 1)
+            k = e
+            while k + 1 < n and doc.keys[k] == "/" and doc.keys[k + 1].isalpha() and k + 1 not in starts:
+                term = f"{head} {_word(doc, k + 1)}"
+                out.append((i, k + 2, term, kind, "coord" if _known_term(lex, term) else "coord_weak"))
+                k += 2
     return out, consumed

@@ -45,17 +45,18 @@ class Doc:
         free_dash: set[int] = set()  # tokens after a dash with a space on either side ("Rare - torticollis")
         pending_join = pending_dash = False
         get = word_key_cache().get
+        # bound methods and one span() per token: this loop runs once per word of every label
+        add_start, add_end, add_key, add_joined = starts.append, ends.append, keys.append, joined.append
         for m in TOKEN.finditer(text):
             w = m.group()
             key = get(w)
             if key is None:
                 key = norm_word(w)
-            s0 = m.start()
+            s0, e0 = m.span()
             if not key:  # a joiner: remember it glues the next word to the previous one
                 pending_join = bool(ends) and ends[-1] == s0
                 pending_dash = True
                 continue
-            e0 = m.end()
             if heads and w[-1] in _FOOTNOTE_MARKS:
                 if len(w) == 1:
                     # a lone mark after a known head and a double space: "Stomatitis  a"
@@ -68,11 +69,11 @@ class Doc:
             glued = pending_join and text[s0 - 1] in JOINERS
             if pending_dash and not glued:
                 free_dash.add(len(keys))
-            joined.append(glued)
+            add_joined(glued)
             pending_join = pending_dash = False
-            starts.append(s0)
-            ends.append(e0)
-            keys.append(key)
+            add_start(s0)
+            add_end(e0)
+            add_key(key)
         self.starts, self.ends, self.keys, self.joined = starts, ends, keys, joined
         self.free_dash = free_dash
         n = len(keys)
@@ -127,6 +128,7 @@ def candidates(doc: Doc, lex: Lexicon) -> list[tuple[int, int, str, str]]:
     ("ctcae", "learned", "curated", "extra") or "lab" for the lab grammar.
     """
     keys, joined, n = doc.keys, doc.joined, len(doc.keys)
+    first_words = lex.terms.root  # most words start no term: a lookup here spares a call per token
     out = []
     i = 0
     while i < n:
@@ -134,7 +136,7 @@ def candidates(doc: Doc, lex: Lexicon) -> list[tuple[int, int, str, str]]:
             i += 1
             continue
         best, kind, source = i, "", ""
-        for e, entry in lex.terms.ends(keys, i, doc.stop[i]):
+        for e, entry in lex.terms.ends(keys, i, doc.stop[i]) if keys[i] in first_words else ():
             if e > best and (e == n or not joined[e]):
                 best, kind, source = e, "stop" if entry.kind == "stop" else "reaction", entry.source
         if keys[i] in lex.lab_starts:
@@ -175,6 +177,11 @@ def _prior_ok(lex: Lexicon, term: str) -> bool:
     return p is None or p.found < cfg["min_found"] or p.rate >= cfg["min_rate"]
 
 
+# Candidates that only a ranker can weigh: whole items that compete with the known term inside,
+# items of lists and tables with too few known reactions to vouch for them, acronyms, noun
+# phrases around a head word, and coordinations joined into strings that no lexicon knows.
+_RANKER_ONLY = frozenset({"item", "list_weak", "table_weak", "abbrev", "coord_weak", "np"})
+
 _DEFAULT: Lexicon | None = None
 
 
@@ -192,7 +199,9 @@ class Candidate:
     i: int  # first token
     e: int  # end token
     mention: Mention
-    origin: str  # "ctcae", "learned", "curated", "extra", "lab", "list", "table", "xref" or "coord"
+    # "ctcae", "learned", "curated", "extra", "lab", "list", "list_weak", "table", "table_weak", "item", "xref", "coord",
+    # "coord_weak", "np" or "abbrev"
+    origin: str
     excluded: str = ""  # ContextFilter.reason ("before:history of", "advice", ...), "" when no rule applies
 
 
@@ -226,11 +235,14 @@ def analyze(text: str, section: str | None, lex: Lexicon) -> tuple[Doc, list[Can
         spans.append((i, e, kind))
         origins.append(source)
     known = [(i, e) for i, e, _ in spans]
+    items: list[Candidate] = []  # whole list items around a known term: alternatives to it, kept out of coordination
     for i, e, how in propagate(doc, lex, known, blocked):
         s, t = doc.span(i, e)
         if why := ctx.reason(s, t):
             if why != "furniture":
                 out.append(Candidate(i, e, Mention(s, t, text[s:t]), how, why))
+        elif how == "item":
+            items.append(Candidate(i, e, Mention(s, t, text[s:t]), how))
         else:
             spans.append((i, e, "reaction"))
             origins.append(how)
@@ -239,10 +251,92 @@ def analyze(text: str, section: str | None, lex: Lexicon) -> tuple[Doc, list[Can
         if i not in consumed:
             s, t = doc.span(i, e)
             out.append(Candidate(i, e, Mention(s, t, text[s:t], kind), origin))
-    for i, e, term, kind in expansions:
+    for i, e, term, kind, how in expansions:
         s, t = doc.span(i, e)
-        out.append(Candidate(i, e, Mention(s, t, text[s:t], kind, term), "coord"))
+        out.append(Candidate(i, e, Mention(s, t, text[s:t], kind, term), how))
+    out.extend(items)
+    for i, e in _noun_phrases(doc, lex, spans, blocked):
+        s, t = doc.span(i, e)
+        why = ctx.reason(s, t)
+        if why != "furniture":
+            out.append(Candidate(i, e, Mention(s, t, text[s:t]), "np", why))
+    for i, e in _acronyms(doc, spans):
+        s, t = doc.span(i, e)
+        why = ctx.reason(s, t)
+        if why != "furniture":
+            out.append(Candidate(i, e, Mention(s, t, text[s:t]), "abbrev", why))
     return doc, out
+
+
+def _noun_phrases(
+    doc: Doc, lex: Lexicon, spans: list[tuple[int, int, str]], blocked: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """Noun phrases ending in a reaction head word, with more modifiers than any candidate there:
+    "renal function impairment", "tuberculosis infections", "necrotizing skin lesions".
+
+    The phrase takes up to max_words content words before the head (no function, severity or list
+    stop words, no brand names in capitals) within one table cell and never inside a hyphenated compound.
+    """
+    keys, joined, n = doc.keys, doc.joined, len(doc.keys)
+    heads, never = lex.np_heads, lex.np_words
+    reach = lex.rules["noun_phrases"]["max_words"]
+    start_at = {e: i for i, e, _ in spans}  # a candidate ending at a head: the phrase must reach further left
+    held = bytearray(n)
+    for i, e in blocked:
+        held[i:e] = b"\x01" * (e - i)
+    out: list[tuple[int, int]] = []
+    for k in range(n):
+        if keys[k] not in heads or held[k] or (k + 1 < n and joined[k + 1]):
+            continue
+        j = k
+        while j > 0 and k - j < reach and doc.stop[j - 1] > k and not held[j - 1] and j not in doc.free_dash:
+            w = keys[j - 1]
+            if not w.isalpha() or len(w) < 3 or w in never or (doc.word(j - 1).isupper() and len(w) >= 4 and not joined[j]):
+                break
+            j -= 1
+        while j < k and joined[j]:  # never start inside "drug-induced"
+            j += 1
+        if j < k and j < start_at.get(k + 1, k + 1):
+            out.append((j, k + 1))
+    return out
+
+
+def _abbreviates(short: str, long: str) -> bool:
+    """Schwartz and Hearst's test: the short form's letters appear in order in the long form, the first at a word start."""
+    s, lf = short.lower(), long.lower()
+    li = len(lf) - 1
+    for si in range(len(s) - 1, -1, -1):
+        c = s[si]
+        if not c.isalnum():
+            continue
+        while li >= 0 and (lf[li] != c or (si == 0 and li > 0 and lf[li - 1].isalnum())):
+            li -= 1
+        if li < 0:
+            return False
+        li -= 1
+    return True
+
+
+def _acronyms(doc: Doc, spans: list[tuple[int, int, str]]) -> list[tuple[int, int]]:
+    """Every occurrence of an acronym that the text defines for a candidate: "neuroleptic malignant syndrome (NMS)".
+
+    NLM annotates the acronym as a reaction of its own wherever it stands; occurrences already
+    inside a candidate are left to it.
+    """
+    keys, n = doc.keys, len(doc.keys)
+    defined: set[str] = set()
+    for i, e, _ in spans:
+        if e + 2 < n and keys[e] == "(" and keys[e + 2] == ")":
+            raw = doc.word(e + 1)
+            if 2 <= len(raw) <= 7 and raw[0].isupper() and sum(ch.isupper() for ch in raw) >= 2:
+                # the long form may begin a few words before the candidate ("worsening congestive heart failure (CHF)")
+                if _abbreviates(raw, doc.text[doc.starts[max(0, i - 3)] : doc.ends[e - 1]]):
+                    defined.add(raw)
+    if not defined:
+        return []
+    covered = {k for i, e, _ in spans for k in range(i, e)}
+    low = {w.lower() for w in defined}
+    return [(k, k + 1) for k in range(n) if keys[k] in low and k not in covered and doc.word(k) in defined]
 
 
 def find_reactions(text: str, section: str | None = None, lexicon: Lexicon | None = None) -> list[Mention]:
@@ -256,5 +350,9 @@ def find_reactions(text: str, section: str | None = None, lexicon: Lexicon | Non
     doc, cands = analyze(text, section, lex)
     if lex.ranker is not None:
         return sorted(set(lex.ranker.select(doc, cands, section, lex)))
-    found = [c.mention for c in cands if not c.excluded and (c.origin == "coord" or _prior_ok(lex, c.mention.term))]
+    found = [
+        c.mention
+        for c in cands
+        if not c.excluded and c.origin not in _RANKER_ONLY and (c.origin == "coord" or _prior_ok(lex, c.mention.term))
+    ]
     return sorted(set(found))

@@ -64,6 +64,9 @@ class Lexicon:
     lab_starts: frozenset[str] = frozenset()  # first words of any lab phrase: the lab grammar is tried only there
     words: frozenset[str] = frozenset()  # every word of a term, analyte or lab direction
     heads: frozenset[str] = frozenset()  # words that end a reaction term or a lab phrase
+    negations: frozenset[str] = frozenset()  # ContextFilter reasons that the ranker may not overrule ("before:no")
+    np_heads: frozenset[str] = frozenset()  # words that end several multi-word reaction terms ("impairment", "lesions")
+    np_words: frozenset[str] = frozenset()  # words that never stand in such a noun phrase (function, severity, item stop words)
     ranker: Ranker | None = None  # chooses among candidates; None: context rules and the fixed prior threshold
 
     def add(self, phrase: str, entry: Entry) -> None:
@@ -176,7 +179,25 @@ def load_lexicon(
     lex.lab_starts = frozenset(lex.lab_pre.root) | frozenset(lex.analytes.root) | lex.lab_qualifiers
     lex.words, heads = _words(lex.terms, lex.analytes, lex.lab_pre, lex.lab_post)
     lex.heads = heads | frozenset(k for d in r["lab_directions"]["after"] for k in key_of(d)[-1:])
+    lex.np_heads = _np_heads(lex.terms, r["noun_phrases"]["min_terms"])
+    lex.negations = frozenset("before:" + " ".join(cue.split()) for cue in r["context"]["negations"])
+    lex.np_words = lex.item_stop | frozenset(key_of(" ".join(r["function_words"] + r["severity_words"])))
     return lex
+
+
+def _np_heads(terms: Trie, min_terms: int) -> frozenset[str]:
+    """Words that end at least min_terms reaction terms of two words or more."""
+    count: dict[str, int] = {}
+    stack: list[tuple[dict, str, int]] = [(terms.root, "", 0)]
+    while stack:
+        node, last, depth = stack.pop()
+        for k, child in node.items():
+            if k == "":
+                if depth >= 2 and getattr(child, "kind", "") != "stop":
+                    count[last] = count.get(last, 0) + 1
+                continue
+            stack.append((child, k, depth + 1))
+    return frozenset(w for w, c in count.items() if c >= min_terms and w.isalpha())
 
 
 def _words(*tries: Trie) -> tuple[frozenset[str], frozenset[str]]:

@@ -25,10 +25,12 @@ _OPEN = {"(": ")", "[": "]"}
 def _clauses(doc: Doc) -> Iterator[Span]:
     """Token ranges between sentence-level punctuation, blank lines and bullets."""
     lo = 0
-    n = len(doc.keys)
+    keys, stop, blank = doc.keys, doc.stop, doc.blank_after
+    n = len(keys)
     for k in range(n):
-        if _ends_clause(doc, k) or (doc.stop[k] == k + 1 and doc.blank_after[k]):
-            end = k if doc.keys[k] in _CLAUSE_END else k + 1
+        # the membership test first: a call per token would cost more than the rest of the loop
+        if (keys[k] in _CLAUSE_END and _ends_clause(doc, k)) or (blank[k] and stop[k] == k + 1):
+            end = k if keys[k] in _CLAUSE_END else k + 1
             if end > lo:
                 yield lo, end
             lo = k + 1
@@ -40,6 +42,8 @@ def _ends_clause(doc: Doc, k: int) -> bool:
     """Sentence punctuation, but not the point of "5.1" or "e.g."."""
     if doc.keys[k] not in _CLAUSE_END:
         return False
+    if doc.keys[k] == "." and k and len(doc.keys[k - 1]) == 1 and doc.keys[k - 1].isalpha():
+        return False  # "e.g.," and "i.e.," open a list rather than end a clause
     end = doc.ends[k]
     return end >= len(doc.text) or not doc.text[end].isalnum()
 
@@ -116,8 +120,10 @@ def _shape_ok(doc: Doc, lex: Lexicon, i: int, e: int) -> Span | None:
 
 
 def propagate(doc: Doc, lex: Lexicon, known: list[Span], blocked: list[Span]) -> list[tuple[int, int, str]]:
-    """New reaction spans (i, e, how found: "list", "table" or "xref"): items of enumerations and table
+    """New reaction spans (i, e, how found: "list", "table", "item" or "xref"): items of enumerations and table
     columns whose other items are mostly known reactions, and bulleted cross-reference headings.
+    "item" spans overlap a known term (the whole item around it); the ranker chooses between the two.
+    Lists and tables with fewer known items give "list_weak" and "table_weak" spans, for the ranker only.
 
     blocked spans (stop phrases, excluded mentions) are neither known nor candidates.
     """
@@ -126,22 +132,39 @@ def propagate(doc: Doc, lex: Lexicon, known: list[Span], blocked: list[Span]) ->
     held = _coverage(len(doc.keys), blocked)
     cfg = lex.rules["list_items"]
     found: list[tuple[int, int, str]] = []
+    weak = lex.rules["weak_lists"]
     for lo, hi in _clauses(doc):
         items = _items(doc, lo, hi)
-        if len(items) < 3:
+        if len(items) < weak["min_items"]:
             continue
         n_known = 0
         unknown: list[Span] = []
+        longer: list[Span] = []  # whole items around a known term: "erosive gastritis", "hemorrhage intracranial"
         for i, e in items:
-            if e in known_end and known_end[e] >= i:
-                n_known += 1
-            elif any(held[i:e]):
+            known_item = e in known_end and known_end[e] >= i
+            if any(held[i:e]):
+                n_known += known_item
                 continue
-            elif (span := _shape_ok(doc, lex, i, e)) is not None and not any(taken[i:e]):
-                unknown.append(span)
-        if n_known >= cfg["min_known"] and n_known >= cfg["known_ratio"] * len(unknown):
+            if known_item:
+                n_known += 1
+                # only an item with words before its known term can be a longer one (no shape test otherwise)
+                if known_end[e] > i and (span := _shape_ok(doc, lex, i, e)) is not None and span[0] < known_end[e]:
+                    longer.append(span)
+            elif (span := _shape_ok(doc, lex, i, e)) is not None:
+                if any(taken[i:e]):  # a known term inside ("hemorrhage intracranial") vouches for the list too
+                    n_known += 1
+                    longer.append(span)
+                else:
+                    unknown.append(span)
+        if len(items) >= 3 and n_known >= cfg["min_known"] and n_known >= cfg["known_ratio"] * len(unknown):
             found.extend((i, e, "list") for i, e in unknown)
-    found.extend((i, e, "table") for i, e in _table_rows(doc, lex, known_end, taken))
+            found.extend((i, e, "item") for i, e in longer)
+        elif n_known >= weak["min_known"] and n_known >= weak["known_ratio"] * len(unknown):
+            # short lists and lists with few known items ("dizziness, lightheadedness, fainting"):
+            # candidates of their own origin, which the ranker weighs apart
+            found.extend((i, e, "list_weak") for i, e in unknown)
+            found.extend((i, e, "item") for i, e in longer)
+    found.extend(_table_rows(doc, lex, known_end, taken, held))
     found.extend((i, e, "xref") for i, e in _cross_references(doc, lex, taken))
     return found
 
@@ -184,8 +207,11 @@ def _cross_references(doc: Doc, lex: Lexicon, taken: bytearray) -> list[Span]:
     return out
 
 
-def _table_rows(doc: Doc, lex: Lexicon, known_end: dict[int, int], taken: bytearray) -> list[Span]:
-    """Row heads (first cell of a line followed by numbers) in blocks where most row heads are known reactions."""
+def _table_rows(
+    doc: Doc, lex: Lexicon, known_end: dict[int, int], taken: bytearray, held: bytearray
+) -> list[tuple[int, int, str]]:
+    """Row heads (first cell of a line followed by numbers) in blocks where most row heads are known reactions:
+    unknown ones ("table") and whole ones around a known term ("item": "Axillary pain", "Plasmodium falciparum infection")."""
     cfg = lex.rules["table_rows"]
     rows: list[tuple[Span, bool]] = []
     blocks: list[list[tuple[Span, bool]]] = [rows]
@@ -210,12 +236,18 @@ def _table_rows(doc: Doc, lex: Lexicon, known_end: dict[int, int], taken: bytear
             rows = []
             blocks.append(rows)
         k = e
-    out: list[Span] = []
+    out: list[tuple[int, int, str]] = []
+    weak = lex.rules["weak_lists"]
     for block in blocks:
         n_known = sum(1 for _, kn in block if kn)
-        if n_known < cfg["min_known"] or n_known < cfg["known_ratio"] * len(block):
+        strong = n_known >= cfg["min_known"] and n_known >= cfg["known_ratio"] * len(block)
+        if not strong and (n_known < weak["min_known"] or n_known < weak["table_ratio"] * len(block)):
             continue
+        unknown_how = "table" if strong else "table_weak"
         for (i, e), kn in block:
-            if not kn and (span := _shape_ok(doc, lex, i, e)) is not None and not any(taken[span[0] : span[1]]):
-                out.append(span)
+            if kn or (span := _shape_ok(doc, lex, i, e)) is None or any(held[span[0] : span[1]]):
+                continue
+            if known_end.get(span[1], -1) == span[0]:  # "Severe rash": the known term itself
+                continue
+            out.append((*span, "item" if any(taken[span[0] : span[1]]) else unknown_how))
     return out

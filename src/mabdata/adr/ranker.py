@@ -56,7 +56,7 @@ _CUE_REACH, _BAG_LEFT, _BAG_RIGHT = 8, 4, 2  # tokens scanned left for cues, lef
 _MAX_OCCURRENCES = 4  # occurrences of a string whose features are averaged
 
 
-def _occurrence(doc: Doc, c: Candidate, sec: str, names: list[str]) -> None:
+def _occurrence(doc: Doc, c: Candidate, sec: str, names: list[str], items: dict[int, list[tuple[int, int, str]]]) -> None:
     """Append the names of one occurrence's features (features() averages them over the string's occurrences).
 
     Everything here reads the engine's tokens and a few characters; no regular expression runs
@@ -82,6 +82,11 @@ def _occurrence(doc: Doc, c: Candidate, sec: str, names: list[str]) -> None:
     names += (origin, origin + sec, excluded, excluded + sec, "p1=" + prev, "p2=" + prev2 + " " + prev, "n1=" + nxt)
     if why.startswith("before:"):
         names.append("xc=" + why[7:])
+    for a, b, how in items.get(i, ()):
+        if e <= b and (a, b) != (i, e):
+            # a known term inside a longer list item or noun phrase: NLM annotates one of the two
+            names.append("nested_" + how)
+            break
     if prev in _SEP or nxt in _SEP:
         names.append("list")
     if prev == "(" and nxt == ")":
@@ -120,6 +125,41 @@ def _occurrence(doc: Doc, c: Candidate, sec: str, names: list[str]) -> None:
             names.append("rw=" + w)
 
 
+def _shape_features(doc: Doc, c: Candidate, f: Features) -> None:
+    """What the string itself looks like: its head and first words and the head's ending.
+
+    A string no lexicon knows (a list item, a table row) is judged by these: "-itis", "-uria" and
+    "pain" heads are reactions, "-ine" and "therapy" heads are not, and "events"/"disorders" heads
+    are categories NLM annotates only sometimes.
+    """
+    keys = doc.keys
+    head, first = keys[c.e - 1], keys[c.i]
+    f["hw=" + head] = 1.0
+    f["fw=" + first] = 1.0
+    if len(head) > 5 and head.isalpha():
+        f["suf=" + head[-4:]] = 1.0
+
+
+_LONGER = frozenset({"item", "np"})  # candidates that compete with the shorter ones inside them
+
+
+def _inner_features(c: Candidate, inner: dict[int, list[tuple[int, str]]], priors: dict[str, Prior], f: Features) -> None:
+    """A longer candidate is judged by the known terms inside it: is its head one ("erosive gastritis"),
+    and how often are they annotated (a well-known term inside speaks for taking it alone)."""
+    best = None
+    for a in range(c.i, c.e):
+        for b, term in inner.get(a, ()):
+            if b > c.e or (a, b) == (c.i, c.e):
+                continue
+            f["inner_head" if b == c.e else "inner_other"] = 1.0
+            p = priors.get(term)
+            if p is not None:
+                logit = math.log((p.annotated + 0.5) / (p.found - p.annotated + 0.5))
+                best = logit if best is None else max(best, logit)
+    if best is not None:
+        f["inner_logit"] = best
+
+
 def _prior_features(p: Prior | None, f: Features, prefix: str) -> None:
     if p is None:
         f[prefix + "prior_none"] = 1.0
@@ -137,17 +177,30 @@ def features(doc: Doc, cands: Sequence[Candidate], section: str | None, lex: Lex
     by_term: dict[str, list[Candidate]] = {}
     for c in cands:
         by_term.setdefault(c.mention.term, []).append(c)
-    sec = _SECTIONS.get(section or "", "other")
+    # Text of no known section (a drug summary, a draft's free text) is read as an adverse-reactions
+    # section: the model is fitted on the three label sections only and knows no weights for another.
+    sec = _SECTIONS.get(section or "", "ar")
     bar_sec, sec_name = "|" + sec, "sec=" + sec
     out: dict[str, Features] = {}
     priors, forms = lex.priors, lex.form_priors
+    # longer candidates by every token they cover, shorter ones by their first token: lookups, not scans
+    items: dict[int, list[tuple[int, int, str]]] = {}
+    inner: dict[int, list[tuple[int, str]]] = {}
+    for c in cands:
+        if c.origin in _LONGER:
+            for k in range(c.i, c.e):
+                items.setdefault(k, []).append((c.i, c.e, c.origin))
+    if items:
+        for c in cands:
+            if c.origin not in _LONGER:
+                inner.setdefault(c.i, []).append((c.e, c.mention.term))
     for term, cs in by_term.items():
         names: list[str] = []
         # the first few occurrences say enough about how a string is used (and a long table's
         # "rash" would otherwise cost as much as the rest of the section)
         seen = cs[:_MAX_OCCURRENCES]
         for c in seen:
-            _occurrence(doc, c, bar_sec, names)
+            _occurrence(doc, c, bar_sec, names, items)
         k = len(seen)
         f: Features = {name: v / k for name, v in Counter(names).items()} if k > 1 else dict(Counter(names))
         f["bias"] = 1.0
@@ -157,6 +210,9 @@ def features(doc: Doc, cands: Sequence[Candidate], section: str | None, lex: Lex
         f["any_free"] = float(free)
         f["n_words"] = float(min(term.count(" ") + 1, 6))
         f["kind=" + cs[0].mention.kind] = 1.0
+        _shape_features(doc, cs[0], f)
+        if cs[0].origin in _LONGER:
+            _inner_features(cs[0], inner, priors, f)
         # how often NLM annotates a string says little where every occurrence is negated or
         # advice ("no cases of pancreatitis"): such strings get priors of their own weight
         prefix = "" if free else "excluded_"
@@ -186,7 +242,8 @@ class Ranker:
     def select(self, doc: Doc, cands: Sequence[Candidate], section: str | None, lex: Lexicon) -> list[Mention]:
         """Mentions of the strings scored at or above the threshold (their non-excluded occurrences, if any)."""
         keep = {t for t, f in features(doc, cands, section, lex).items() if self.score(f) >= self.threshold}
-        chosen = [c for c in cands if c.mention.term in keep]
+        negations = lex.negations
+        chosen = [c for c in cands if c.mention.term in keep and c.excluded not in negations]
         free = {c.mention.term for c in chosen if not c.excluded}
         return [c.mention for c in chosen if not c.excluded or c.mention.term not in free]
 

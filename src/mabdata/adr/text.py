@@ -29,9 +29,13 @@ def singular(word: str) -> str:
         return word
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"
+    if word.endswith("aches"):  # "headaches", "backaches": an "ache" noun, not "-ch" + "es"
+        return word[:-1]
     if word.endswith(("sses", "xes", "ches", "shes")):
         return word[:-2]
-    if word.endswith("s") and not word.endswith(("ss", "us", "is", "ys", "as")):
+    # "-as" and "-ys" are plurals of reaction nouns ("arrhythmias", "lymphomas", "kidneys"); a singular
+    # such as "pancreas" loses its "s" on both sides of a match alike, so nothing is confused
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
         return word[:-1]
     return word
 
