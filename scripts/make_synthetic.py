@@ -426,9 +426,11 @@ def make_tables(rows: int, seed: int = 0) -> tuple[dict[str, pd.DataFrame], dict
         t, i, cid, _ = claim_rows[c]
         row = by_table[t][i]
         words = [str(row[col]) for col in schema.stated_fields(t) if row[col] is not None]
+        words += [_number_text(row[col]) for col in schema.stated_numbers(t) if row[col] is not None]
         if t == "regimens":
             for s in steps_by_regimen.get(cid, []):
                 words += [str(s[col]) for col in schema.stated_fields("dosing_steps") if s[col] is not None]
+                words += [_number_text(s[col]) for col in schema.stated_numbers("dosing_steps") if s[col] is not None]
         fields = [
             f["name"]
             for f in schema.fields(t)
@@ -604,6 +606,12 @@ def make_package(rows: int, out: Path, seed: int = 0) -> Path:
         shutil.rmtree(out)
     publish.write_package(tables, texts, out, version="0.0.0-synthetic")
     return out
+
+
+def _number_text(value: float) -> str:
+    """A number as a label writes it (what the stated-number rule looks for)."""
+    value = float(value)
+    return str(int(value)) if value.is_integer() else repr(value)
 
 
 def main() -> None:

@@ -82,6 +82,12 @@ ISA = "labels/BLA761113.yaml"
         ),
         (
             SOCA,
+            "        value: 15.4\n",
+            "        value: 15.3\n",
+            f"{SOCA}:196 trial_results row 1 field value: the stated number occurs in none of the claim's quotes",
+        ),
+        (
+            SOCA,
             "        period_max: 3\n",
             "        period_max: 1\n",
             f"{SOCA}:154 dosing_steps row 1 field period: period is greater than period_max",

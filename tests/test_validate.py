@@ -245,3 +245,14 @@ def test_files_inside_resolves_like_the_path(tmp_path):
             assert files.inside("sources/../sources/a.txt") == root / "sources" / "a.txt"
             for bad in ("../elsewhere/secret.txt", "/etc/passwd", "a\\b", "", None, 3):
                 assert files.inside(bad) is None
+
+
+def test_stated_numbers_match_digits_separators_and_number_words():
+    from mabdata.rules import _spelled
+
+    assert _spelled(38.0, ["Thirty-eight percent of patients in the GAZYVA treated arm"])
+    assert _spelled(22.0, ["Twenty-two patients (81%) enrolled"])
+    assert _spelled(7.0, ["seven of them"]) and _spelled(60.0, ["sixty patients"])
+    assert _spelled(1000.0, ["the first 1,000 mg of GAZYVA"])
+    assert _spelled(0.00001, ["p = 0.00001"])
+    assert not _spelled(37.0, ["Thirty-eight percent"]) and not _spelled(20.0, ["the most common reactions were rash"])

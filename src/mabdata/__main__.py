@@ -1,5 +1,3 @@
-import sys
+from mabdata.cli import run
 
-from mabdata.cli import main
-
-sys.exit(main())
+run()

@@ -7,7 +7,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 EXIT_CODES = """exit codes:
@@ -367,5 +367,19 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INVALID
 
 
+def run() -> NoReturn:
+    """The console entry point: `main`, then leave without the interpreter's teardown. At exit,
+    Arrow's native thread pools can abort a process whose work is done and reported
+    ("terminate called without an active exception", exit -6; apache/arrow#34314), which would
+    turn a valid result into a failed command in CI."""
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (BrokenPipeError, ValueError):  # the reader left, or the stream is closed: nothing to keep
+            pass
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

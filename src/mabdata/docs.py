@@ -37,7 +37,7 @@ def data_dictionary(vocab_link: str | None = "schema/vocabularies") -> str:
             else:
                 rule = f"`{c['pattern']}`" if "pattern" in c else ""
             req = "yes" if schema.required(f) else ""
-            stated = "yes" if f.get("mabdata:stated") else ""
+            stated = "yes" if f.get("mabdata:stated") else "number" if f.get("mabdata:statedNumber") else ""
             lines.append(
                 f"| `{f['name']}` | {f['type']} | {req} | {_cell(rule)} | {stated} | {_cell(f.get('description', ''))} |"
             )

@@ -329,7 +329,8 @@ def cross_columns(name: str) -> list[str]:
         }
     kind = schema.kind(name)
     if kind in ("claim", "child"):
-        keep |= set(schema.stated_fields(name)) | {c for c in schema.natural_key(name) if c != "steps"}
+        keep |= set(schema.stated_fields(name)) | set(schema.stated_numbers(name))
+        keep |= {c for c in schema.natural_key(name) if c != "steps"}
         keep |= {f["name"] for f in schema.fields(name) if schema.surface_of(f)} | {"drug_id", "support"}
         if kind == "child":
             keep |= {f["name"] for f in schema.curated_fields(name)} | set(schema.primary_key(name))
@@ -575,6 +576,88 @@ def stated_text_rules(tables: Tables, links: _Links | None = None) -> Iterator[P
                     table="evidence",
                     row=int(ev_row),
                     field="quote",
+                )
+
+
+# Number words as labels write them ("Thirty-eight percent", "Twenty-two patients").
+_UNITS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen"
+    " nineteen"
+).split()
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+_NUMBER_WORD = re.compile(rf"\b(?:({'|'.join(_TENS)})(?:[- ]({'|'.join(_UNITS[1:10])}))?|({'|'.join(_UNITS)}))\b", re.IGNORECASE)
+
+
+def _spelled(number: float, quotes: list[str]) -> bool:
+    """Whether a quote states the number in a form the vectorised pass does not try: with
+    thousands separators, in plain decimal notation, or as an English number word."""
+    forms = {format(number, "f").rstrip("0").rstrip(".")}
+    if number.is_integer():
+        forms.add(f"{int(number):,}")
+    if any(f in q for f in forms for q in quotes):
+        return True
+    for q in quotes:
+        for tens, unit, small in _NUMBER_WORD.findall(q):
+            value = _TENS[tens.lower()] + (_UNITS.index(unit.lower()) if unit else 0) if tens else _UNITS.index(small.lower())
+            if value == number:
+                return True
+    return False
+
+
+def stated_number_rules(tables: Tables, links: _Links | None = None) -> Iterator[Problem]:
+    """A number the source states (`mabdata:statedNumber`: incidences, thresholds, results,
+    doses, patients) occurs in at least one quote of its claim — as digits (the sign may be any
+    dash, so the magnitude is looked for) or as a number word — or some quote lists the field as
+    inferred: a number the curator computed or read from a heading elsewhere is the curator's."""
+    if "evidence" not in tables:
+        return
+    links = links or _Links(tables)
+    by_table = _evidence_by_table(tables, links)
+    for table in schema.claim_tables():
+        df = tables.get(table)
+        if df is None or df.is_empty():
+            continue
+        quotes = by_table[table]
+        parts = [(table, df)] + [(child, tables[child]) for child in schema.child_tables(table) if child in tables]
+        for part, frame in parts:
+            numbers = [c for c in schema.stated_numbers(part) if c in frame.columns]
+            if not numbers or frame.is_empty():
+                continue
+            cells = (
+                frame.select(*[pl.col(c).cast(pl.Float64).abs() for c in numbers])
+                .with_columns(_claim=_claim_of(frame, part, table, tables, links))
+                .with_row_index("_row")
+                .unpivot(index=["_row", "_claim"], on=numbers, variable_name="_col", value_name="_number")
+                .filter(pl.col("_number").is_not_null() & pl.col("_number").is_finite())
+                .with_columns(
+                    _value=pl.when(pl.col("_number") == pl.col("_number").floor())
+                    .then(pl.col("_number").cast(pl.Int64).cast(pl.String))
+                    .otherwise(pl.col("_number").cast(pl.String))
+                )
+                .with_row_index("_cell")
+            )
+            found = cells.join(quotes, on="_claim", how="inner").filter(
+                pl.col("quote").str.contains(pl.col("_value"), literal=True) | _listed(pl.col("_col"))
+            )
+            ok = np.zeros(cells.height, dtype=bool)
+            ok[found["_cell"].to_numpy()] = True
+            rest = cells.filter(pl.Series(~ok))
+            if not rest.is_empty():  # rare: separators and number words, one cell at a time
+                texts = rest.join(quotes, on="_claim", how="left").group_by("_cell").agg(pl.col("quote").drop_nulls())
+                for cell, quotes_of in texts.iter_rows():
+                    if _spelled(float(cells["_number"][cell]), quotes_of):
+                        ok[cell] = True
+            bad = cells.filter(pl.Series(~ok))
+            for col in numbers:
+                mask = np.zeros(frame.height, dtype=bool)
+                mask[bad.filter(pl.col("_col") == col)["_row"].to_numpy()] = True
+                yield from _problems(
+                    part,
+                    col,
+                    "stated-text",
+                    mask,
+                    "the stated number occurs in none of the claim's quotes (as digits or a number word); "
+                    "list the field under a quote's 'inferred' if it was computed or read elsewhere",
                 )
 
 
@@ -965,6 +1048,7 @@ class CrossChecks:
                     links = _Links(f)
                     self.found["evidence"] += evidence_rules(f, links)
                     self.found["stated-text"] += stated_text_rules(f, links)
+                    self.found["stated-text"] += stated_number_rules(f, links)
                     del links
                     self.keys["evidence"] = ids.result()
                     provenance, sections = beside.result()
@@ -1007,6 +1091,7 @@ class CrossChecks:
                     *pk,
                     "support",
                     *schema.stated_fields(name),
+                    *schema.stated_numbers(name),
                     *(f["name"] for f in schema.fields(name) if schema.surface_of(f)),
                 }
             cols |= set(cross_columns(name)) if name in ("evidence", "source_sections") else set()

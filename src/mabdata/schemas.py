@@ -2,7 +2,8 @@
 
 schema/tables/<table>.yaml holds Frictionless Table Schema terms plus `mabdata:` keys
 (`mabdata:kind` entity / claim / child / evidence, `mabdata:naturalKey`, and per field
-`mabdata:vocabulary`, `mabdata:stated`, `mabdata:derived`, `mabdata:surface`);
+`mabdata:vocabulary`, `mabdata:stated`, `mabdata:statedNumber`, `mabdata:derived`,
+`mabdata:surface`);
 schema/claim.yaml the columns every claim table ends with; schema/vocabularies/*.csv the
 closed term lists. From these come the Frictionless descriptor, the pandas dtypes,
 the pyarrow schema and the Pandera schema. Nothing else describes a column.
@@ -166,6 +167,12 @@ def vocab_of(f: dict[str, Any]) -> str | None:
 def stated_fields(name: str) -> list[str]:
     """Columns holding the source's own words: each value must occur verbatim in the row's quote."""
     return [f["name"] for f in fields(name) if f.get("mabdata:stated")]
+
+
+def stated_numbers(name: str) -> list[str]:
+    """Numeric columns the source states (incidences, results, doses): each value must occur in
+    a quote of the claim, as digits or a number word, unless a quote lists it as inferred."""
+    return [f["name"] for f in fields(name) if f.get("mabdata:statedNumber")]
 
 
 def surface_of(f: dict[str, Any]) -> str | None:
