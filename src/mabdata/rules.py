@@ -636,8 +636,14 @@ def stated_number_rules(tables: Tables, links: _Links | None = None) -> Iterator
                 )
                 .with_row_index("_cell")
             )
-            found = cells.join(quotes, on="_claim", how="inner").filter(
-                pl.col("quote").str.contains(pl.col("_value"), literal=True) | _listed(pl.col("_col"))
+            # Streamed in batches: a results table pairs every number with every quote of its claim,
+            # a long flattened table quote each time, which held at once would raise validation's peak.
+            found = (
+                cells.lazy()
+                .join(quotes.lazy().select("_claim", "quote", "_inferred"), on="_claim", how="inner")
+                .filter(pl.col("quote").str.contains(pl.col("_value"), literal=True) | _listed(pl.col("_col")))
+                .select("_cell")
+                .collect(engine="streaming")
             )
             ok = np.zeros(cells.height, dtype=bool)
             ok[found["_cell"].to_numpy()] = True
