@@ -512,6 +512,27 @@ def _claim_of(frame: pl.DataFrame, part: str, table: str, tables: Tables, links:
     return found["_claim"].cast(pl.Int64)
 
 
+def _claims_with_quotes(
+    tables: Tables, links: _Links
+) -> Iterator[tuple[str, pl.DataFrame, pl.DataFrame, list[tuple[str, pl.DataFrame]]]]:
+    """Each non-empty claim table, its quotes, and its parts (the table and its child tables)."""
+    by_table = _evidence_by_table(tables, links)
+    for table in schema.claim_tables():
+        df = tables.get(table)
+        if df is None or df.is_empty():
+            continue
+        parts = [(table, df)] + [(child, tables[child]) for child in schema.child_tables(table) if child in tables]
+        yield table, df, by_table[table], parts
+
+
+def _cell_problems(part: str, height: int, bad: pl.DataFrame, columns: list[str], message: str) -> Iterator[Problem]:
+    """A stated-text problem for each bad (_row, _col) cell, column by column in row order."""
+    for col in columns:
+        mask = np.zeros(height, dtype=bool)
+        mask[bad.filter(pl.col("_col") == col)["_row"].to_numpy()] = True
+        yield from _problems(part, col, "stated-text", mask, message)
+
+
 def stated_text_rules(tables: Tables, links: _Links | None = None) -> Iterator[Problem]:
     """A column holding the source's words (`mabdata:stated`) occurs verbatim in at least one
     quote of its claim, or some quote lists it as inferred (restatements may word it
@@ -521,13 +542,7 @@ def stated_text_rules(tables: Tables, links: _Links | None = None) -> Iterator[P
     if "evidence" not in tables:
         return
     links = links or _Links(tables)
-    by_table = _evidence_by_table(tables, links)
-    for table in schema.claim_tables():
-        df = tables.get(table)
-        if df is None or df.is_empty():
-            continue
-        quotes = by_table[table]
-        parts = [(table, df)] + [(child, tables[child]) for child in schema.child_tables(table) if child in tables]
+    for table, df, quotes, parts in _claims_with_quotes(tables, links):
         for part, frame in parts:
             stated = schema.stated_fields(part)
             if not stated:
@@ -546,18 +561,14 @@ def stated_text_rules(tables: Tables, links: _Links | None = None) -> Iterator[P
             )
             ok = np.zeros(cells.height, dtype=bool)
             ok[found["_cell"].to_numpy()] = True
-            bad = cells.filter(pl.Series(~ok))
-            for col in stated:
-                mask = np.zeros(frame.height, dtype=bool)
-                mask[bad.filter(pl.col("_col") == col)["_row"].to_numpy()] = True
-                yield from _problems(
-                    part,
-                    col,
-                    "stated-text",
-                    mask,
-                    "the stated text occurs in none of the claim's quotes (copy it verbatim, or list "
-                    "the field under a quote's 'inferred')",
-                )
+            yield from _cell_problems(
+                part,
+                frame.height,
+                cells.filter(pl.Series(~ok)),
+                stated,
+                "the stated text occurs in none of the claim's quotes (copy it verbatim, or list "
+                "the field under a quote's 'inferred')",
+            )
         for f in schema.fields(table):
             surface = schema.surface_of(f)
             if not surface:
@@ -612,13 +623,7 @@ def stated_number_rules(tables: Tables, links: _Links | None = None) -> Iterator
     if "evidence" not in tables:
         return
     links = links or _Links(tables)
-    by_table = _evidence_by_table(tables, links)
-    for table in schema.claim_tables():
-        df = tables.get(table)
-        if df is None or df.is_empty():
-            continue
-        quotes = by_table[table]
-        parts = [(table, df)] + [(child, tables[child]) for child in schema.child_tables(table) if child in tables]
+    for table, _, quotes, parts in _claims_with_quotes(tables, links):
         for part, frame in parts:
             numbers = [c for c in schema.stated_numbers(part) if c in frame.columns]
             if not numbers or frame.is_empty():
@@ -653,18 +658,14 @@ def stated_number_rules(tables: Tables, links: _Links | None = None) -> Iterator
                 for cell, quotes_of in texts.iter_rows():
                     if _spelled(float(cells["_number"][cell]), quotes_of):
                         ok[cell] = True
-            bad = cells.filter(pl.Series(~ok))
-            for col in numbers:
-                mask = np.zeros(frame.height, dtype=bool)
-                mask[bad.filter(pl.col("_col") == col)["_row"].to_numpy()] = True
-                yield from _problems(
-                    part,
-                    col,
-                    "stated-text",
-                    mask,
-                    "the stated number occurs in none of the claim's quotes (as digits or a number word); "
-                    "list the field under a quote's 'inferred' if it was computed or read elsewhere",
-                )
+            yield from _cell_problems(
+                part,
+                frame.height,
+                cells.filter(pl.Series(~ok)),
+                numbers,
+                "the stated number occurs in none of the claim's quotes (as digits or a number word); "
+                "list the field under a quote's 'inferred' if it was computed or read elsewhere",
+            )
 
 
 def key_rules(tables: Tables) -> Iterator[Problem]:
