@@ -31,7 +31,7 @@ import polars as pl
 
 from mabdata import keys, publish
 from mabdata import schemas as schema
-from mabdata.corroborate import corroborate
+from mabdata.corroborate import corroborate, label_cross_checks
 
 # Claims per 10,000 evidence rows in the real package (0.2.0): what each table is scaled by.
 CLAIMS_PER_10K_QUOTES = {
@@ -531,6 +531,11 @@ def make_tables(rows: int, seed: int = 0) -> tuple[dict[str, pd.DataFrame], dict
         },
         len(conditions),
     )
+    # The labels' openFDA cross-checks, derived as the build derives them.
+    src = frames["sources"]
+    checks = label_cross_checks(frames).with_columns(pl.col(c).cast(src.schema[c]) for c in ("unii_check", "route_check"))
+    frames["sources"] = src.drop("unii_check", "route_check").join(checks, on="source_id", how="left", maintain_order="left")
+    frames["sources"] = frames["sources"].select(src.columns)
     tables: dict[str, pd.DataFrame] = {}
     for name in schema.table_names():
         if name == "corroborations":

@@ -511,7 +511,7 @@ def _derive(root: Path, rows: dict[str, list[dict[str, Any]]], origin: dict, out
         allowed = reference_values(refs.get(r["drug_id"]), r["property"])
         r["reference_value"] = ";".join(allowed) if allowed else None
         r["matches_reference"] = (r["value"] in allowed) if allowed else None
-    _cross_check_labels(rows, refs)
+    _cross_check_labels(rows)
     ctcae = schema.vocabulary("ctcae_term")
     for r in rows["adverse_events"]:
         r["soc"] = ctcae.broader(r["ctcae_term"]) if r.get("ctcae_term") else None
@@ -567,31 +567,29 @@ def _derive(root: Path, rows: dict[str, list[dict[str, Any]]], origin: dict, out
         )
 
 
-def _cross_check_labels(rows: dict[str, list[dict[str, Any]]], refs: dict[str, reference.DrugReference]) -> None:
-    """Compare what openFDA lists for each label (UNIIs, routes) with the reference UNIIs of the
-    drugs curated from it and the routes of its curated regimens; the result is data, not an error."""
-    cites: dict[tuple[str, str], set[str]] = defaultdict(set)  # (table, claim id) -> sources quoting it
-    for e in rows["evidence"]:
-        cites[(e["claim_table"], e["claim_id"])].add(e["source_id"])
-    by_source: dict[str, dict[str, set[str]]] = defaultdict(lambda: {"drugs": set(), "routes": set()})
-    for r in rows["drug_names"]:
-        for sid in cites[("drug_names", r["name_id"])]:
-            by_source[sid]["drugs"].add(r["drug_id"])
-    for r in rows["regimens"]:
-        for sid in cites[("regimens", r["regimen_id"])]:
-            if r.get("route"):
-                by_source[sid]["routes"].add(r["route"])
+def _cross_check_labels(rows: dict[str, list[dict[str, Any]]]) -> None:
+    """Set each FDA label's unii_check and route_check (`corroborate.label_cross_checks`, which
+    `mabdata validate` recomputes); the result is data, not an error."""
+    import polars as pl
 
-    def verdict(mine: set[str], listed: set[str]) -> str:
-        return "not comparable" if not mine or not listed else "agrees" if mine <= listed else "disagrees"
+    from mabdata.corroborate import label_cross_checks
 
+    def frame(name: str, cols: list[str]) -> pl.DataFrame:
+        return pl.DataFrame([{c: r.get(c) for c in cols} for r in rows[name]], schema=dict.fromkeys(cols, pl.String))
+
+    checks = label_cross_checks(
+        {
+            "evidence": frame("evidence", ["claim_table", "claim_id", "source_id"]),
+            "drug_names": frame("drug_names", ["name_id", "drug_id"]),
+            "drugs": frame("drugs", ["drug_id", "unii"]),
+            "regimens": frame("regimens", ["regimen_id", "route"]),
+            "sources": frame("sources", ["source_id", "kind", "openfda_uniis", "openfda_routes"]),
+        }
+    )
+    found = {sid: (u, r) for sid, u, r in checks.iter_rows()}
     for s in rows["sources"]:
-        if s["kind"] != "FDA label":
-            continue
-        seen = by_source[s["source_id"]]
-        uniis = {refs[d].unii for d in seen["drugs"] if d in refs and refs[d].unii}
-        s["unii_check"] = verdict(uniis, set((s["openfda_uniis"] or "").split(";")) - {""})
-        s["route_check"] = verdict(seen["routes"], set((s["openfda_routes"] or "").split(";")) - {""})
+        if s["source_id"] in found:
+            s["unii_check"], s["route_check"] = found[s["source_id"]]
 
 
 def _first_origin(origin: dict, rows: dict, drug_id: str) -> Origin:

@@ -336,3 +336,38 @@ def corroborate(tables: dict[str, Any]) -> pd.DataFrame:
     cols = schema.field_names("corroborations")
     df = pd.DataFrame(corroboration_rows(tables), columns=cols)
     return schema.cast(df, "corroborations").sort_values(schema.primary_key("corroborations")).reset_index(drop=True)
+
+
+def label_cross_checks(tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """`unii_check` and `route_check` of every FDA-label source (source_id, unii_check,
+    route_check): whether the UNIIs openFDA lists for the label include those of the drugs its
+    drug_names claims name (the `drugs` table's UNII, from the reference files), and whether the
+    routes it lists include those of the label's curated regimens; "not comparable" when either
+    side is empty. The build writes it; `mabdata validate` recomputes it from the same tables."""
+    ev = tables["evidence"].select("claim_table", "claim_id", "source_id")
+
+    def cited(table: str, pk: str, value: pl.DataFrame) -> pl.DataFrame:
+        claims = ev.filter(pl.col("claim_table") == table).join(value.rename({pk: "claim_id"}), on="claim_id")
+        return claims.drop_nulls("mine").group_by("source_id").agg(pl.col("mine").unique())
+
+    drugs = tables["drug_names"].select("name_id", "drug_id").join(tables["drugs"].select("drug_id", "unii"), on="drug_id")
+    uniis = cited("drug_names", "name_id", drugs.select("name_id", mine="unii"))
+    routes = cited("regimens", "regimen_id", tables["regimens"].select("regimen_id", mine="route"))
+
+    def listed(col: str) -> pl.Expr:
+        return pl.col(col).fill_null("").str.split(";").list.eval(pl.element().filter(pl.element() != ""))
+
+    def verdict(mine: str, theirs: str) -> pl.Expr:
+        empty = pl.col(mine).list.len().fill_null(0).eq(0) | pl.col(theirs).list.len().eq(0)
+        within = pl.col(mine).list.set_difference(pl.col(theirs)).list.len().eq(0)
+        return pl.when(empty).then(pl.lit("not comparable")).when(within).then(pl.lit("agrees")).otherwise(pl.lit("disagrees"))
+
+    labels = (
+        tables["sources"]
+        .filter(pl.col("kind") == "FDA label")
+        .select("source_id", listed("openfda_uniis").alias("u"), listed("openfda_routes").alias("r"))
+    )
+    both = labels.join(uniis.rename({"mine": "mu"}), on="source_id", how="left", maintain_order="left").join(
+        routes.rename({"mine": "mr"}), on="source_id", how="left", maintain_order="left"
+    )
+    return both.select("source_id", unii_check=verdict("mu", "u"), route_check=verdict("mr", "r"))

@@ -351,7 +351,7 @@ def cross_columns(name: str) -> list[str]:
         ],
         "corroborations": schema.field_names("corroborations"),
     }
-    keep |= set(extra.get(name, [])) | set(JUDGED.get(name, []))
+    keep |= set(extra.get(name, [])) | set(JUDGED.get(name, [])) | set(_LABEL_CHECK_COLUMNS.get(name, []))
     return [c for c in schema.field_names(name) if c in keep]
 
 
@@ -923,6 +923,37 @@ def drug_rules(tables: Tables) -> Iterator[Problem]:
 _DERIVED_INPUTS = ("sources", "evidence", "conditions", "dosing_steps", *schema.claim_tables())
 
 
+# What `label_check_rules` reads of each table.
+_LABEL_CHECK_COLUMNS = {
+    "sources": ["source_id", "kind", "openfda_uniis", "openfda_routes", "unii_check", "route_check"],
+    "evidence": ["claim_table", "claim_id", "source_id"],
+    "drug_names": ["name_id", "drug_id"],
+    "drugs": ["drug_id", "unii"],
+    "regimens": ["regimen_id", "route"],
+}
+_LABEL_CHECK_INPUTS = tuple(_LABEL_CHECK_COLUMNS)
+
+
+def label_check_rules(tables: Tables) -> Iterator[Problem]:
+    """The sources' derived unii_check and route_check equal their recomputation
+    (`corroborate.label_cross_checks`, as the build computed them)."""
+    from mabdata.corroborate import label_cross_checks
+
+    if any(tables.get(t) is None for t in _LABEL_CHECK_INPUTS):
+        return
+    try:
+        fresh = label_cross_checks(tables)
+    except (KeyError, pl.exceptions.PolarsError):  # broken inputs are reported by the other rules
+        return
+    cols = ["unii_check", "route_check"]
+    published = tables["sources"].select("source_id", *cols).with_row_index("_row", offset=1)
+    both = published.join(fresh, on="source_id", how="left", suffix="_fresh", maintain_order="left")
+    for col in cols:
+        bad = both.filter(pl.col(col).cast(pl.String).ne_missing(pl.col(f"{col}_fresh")))
+        for row, value in bad.select("_row", f"{col}_fresh").iter_rows():
+            yield Problem("derived", f"recomputed value is {value!r}", table="sources", row=int(row), field=col)
+
+
 def derived_rules(tables: Tables) -> Iterator[Problem]:
     """Derived tables equal their recomputation from the claim tables."""
     pub = tables.get("corroborations")
@@ -1065,6 +1096,9 @@ class CrossChecks:
             if self._ready("drug", ["drugs", "drug_names", "studies", "trial_results"]):
                 self.done.add("drug")
                 self.found["drug"] += drug_rules(f)
+            if self._ready("labels", _LABEL_CHECK_INPUTS):
+                self.done.add("labels")
+                self.found["derived"] += label_check_rules(f)
             if fresh is not None:
                 self.fresh = fresh.result()
         if self._ready("derived", ["corroborations", *_DERIVED_INPUTS]):
@@ -1110,6 +1144,8 @@ class CrossChecks:
             cols |= {*pk, *(f["name"] for f in schema.curated_fields(name))}
         if "drug" not in self.done and name in ("drugs", "drug_names", "studies", "trial_results"):
             cols |= {"drug_id", "study_id"}
+        if "labels" not in self.done:
+            cols |= set(_LABEL_CHECK_COLUMNS.get(name, []))
         if name == "corroborations" and "derived" not in self.done:
             cols |= set(schema.field_names(name))
         return cols

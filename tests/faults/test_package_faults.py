@@ -158,6 +158,8 @@ ISA_CLASS = {"drug_id": "isatuximab", "property": "sequence_source", "value": "h
 
 FAULTS: dict[str, Fault] = {
     # provenance and sources
+    "unii-check-tampered": cell("sources", {"source_id": "BLA761113"}, "unii_check", "disagrees", "derived"),
+    "route-check-tampered": cell("sources", {"source_id": "BLA761113"}, "route_check", "not comparable", "derived"),
     "quote-differs-from-source": cell("evidence", {"quote": ORR}, "quote", "one study showed an ORR of 15.4%", "provenance"),
     "offset-past-end": cell("evidence", {"quote": ORR}, "quote_end", "999999", "provenance", field="quote"),
     "offset-negative": cell("evidence", {"quote": ORR}, "quote_start", "-1", "minimum"),
