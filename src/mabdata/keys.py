@@ -83,8 +83,9 @@ def evidence_id(claim_table: str, claim_id_: str, source_id: str, start: int, en
 # Printable ASCII words separated by single spaces, without `"` or `\`: already folded but for
 # case, so its normal form is its lower case and its JSON is that in quotes.
 _PLAIN_WORDS = r"^[!#-\[\]-~]+( [!#-\[\]-~]+)*$"
-# Printable ASCII without `"` or `\`: JSON writes it as is, in quotes.
-_PLAIN_TEXT = r"^[ !#-\[\]-~]*$"
+# The JSON of an evidence id whose three strings are printable ASCII without `"` or `\` (JSON
+# writes them as they are, in quotes) and whose offsets are integers.
+_PLAIN_EVIDENCE = r'^\["[ !#-\[\]-~]*","[ !#-\[\]-~]*","[ !#-\[\]-~]*",-?[0-9]+,-?[0-9]+\]$'
 
 
 def _number_texts(df: pl.DataFrame, columns: list[str]) -> dict[str, tuple[pl.Series, pl.Series]]:
@@ -216,19 +217,26 @@ def expected_evidence_ids(ev: pl.DataFrame) -> pl.Series:
 
     strings = ["claim_table", "claim_id", "source_id"]
     complete = pl.all_horizontal([pl.col(c).is_not_null() for c in [*strings, "quote_start", "quote_end"]])
-    plain = pl.all_horizontal([pl.col(c).str.contains(_PLAIN_TEXT) for c in strings])
-    quoted = [x for c in strings for x in (pl.lit('"'), pl.col(c), pl.lit('",'))]
     text = pl.concat_str(
         [
-            pl.lit("["),
-            *quoted,
+            pl.lit('["'),
+            pl.col("claim_table"),
+            pl.lit('","'),
+            pl.col("claim_id"),
+            pl.lit('","'),
+            pl.col("source_id"),
+            pl.lit('",'),
             pl.col("quote_start").cast(pl.String),
             pl.lit(","),
             pl.col("quote_end").cast(pl.String),
             pl.lit("]"),
         ]
     )
-    frame = ev.select(_text=text, _complete=complete.fill_null(False), _plain=plain.fill_null(False))
+    frame = ev.select(_text=text, _complete=complete.fill_null(False))
+    # Plain (each string printable ASCII without `"` or `\`) checked on the whole text in one
+    # regex pass instead of one per column: no part can hold a `"`, so the text matches only
+    # with exactly the template's six quotes, each string between its own pair.
+    frame = frame.with_columns(_plain=pl.col("_text").str.contains(_PLAIN_EVIDENCE).fill_null(False))
     complete_np, plain_np = frame["_complete"].to_numpy(), frame["_plain"].to_numpy()
     ids = _hashes("ev-", frame["_text"].fill_null(""))
     ids = pl.select(pl.when(pl.Series(complete_np & plain_np)).then(pl.lit(ids))).to_series().alias("evidence_id")

@@ -120,10 +120,13 @@ def _eq(s: pl.Series, value: Any) -> pl.Series:
 RowRule = tuple[str, str, str, pl.Expr] | Callable[[pl.DataFrame], Iterator[Problem]]
 
 
-def row_rules(name: str, df: Any) -> Iterator[Problem]:
-    """Rules inside one table: every mask in one pass over the table, rows located only where one fails."""
+def row_rules(name: str, df: Any, formula_free: Iterable[str] = ()) -> Iterator[Problem]:
+    """Rules inside one table: every mask in one pass over the table, rows located only where one fails.
+
+    `formula_free`: text columns the caller has already proven to hold no cell starting with a
+    spreadsheet formula character (validation does so on the Arrow buffers of the CSV)."""
     df = tabular.to_polars(df)
-    items = _row_items(name, set(df.columns))
+    items = _row_items(name, set(df.columns), frozenset(formula_free))
     exprs = [item[3].fill_null(False).alias(f"_{i}") for i, item in enumerate(items) if isinstance(item, tuple)]
     masks = df.select(exprs) if exprs else pl.DataFrame()
     failing = {c for c, v in masks.select(pl.all().any()).row(0, named=True).items() if v} if exprs else set()
@@ -135,11 +138,11 @@ def row_rules(name: str, df: Any) -> Iterator[Problem]:
             yield from _problems(name, field, check, masks[f"_{i}"], message)
 
 
-def _row_items(name: str, cols: set[str]) -> list[RowRule]:
+def _row_items(name: str, cols: set[str], formula_free: frozenset[str] = frozenset()) -> list[RowRule]:
     c = pl.col
     items: list[RowRule] = []
     for f in schema.fields(name):
-        if f["name"] in cols and f["type"] == "string":
+        if f["name"] in cols and f["type"] == "string" and f["name"] not in formula_free:
             message = "text starts with a spreadsheet formula character (= + - @ tab CR)"
             items.append((f["name"], "formula-injection", message, c(f["name"]).str.contains(_FORMULA)))
     for lo, hi in ORDERED_PAIRS.get(name, []):
@@ -393,6 +396,10 @@ class _Links:
         self.unique = all(_unique_prefixed(t, s) for t, s in self.ids.items())
         ev = tables.get("evidence")
         self.claim = np.full(0 if ev is None else ev.height, -1, dtype=np.int64)
+        # Computed once for the evidence, stated-text and stated-number rules (see their properties).
+        self._named: np.ndarray | None = None
+        self._by_table: dict[str, pl.DataFrame] | None = None
+        self._claim_of: dict[str, pl.Series] = {}
         if ev is None or not self.unique or not self.tables:
             return
         claims = pl.concat([s.cast(pl.String).alias("claim_id").to_frame() for s in self.ids.values()]).with_row_index("_g")
@@ -403,6 +410,17 @@ class _Links:
         """The index (in `tables`) of the table each claim number is in (-1 for none)."""
         starts = np.array([self.offset[t] for t in self.tables], dtype=np.int64)
         return np.where(claim >= 0, np.searchsorted(starts, claim, side="right") - 1, -1)
+
+    def named(self, ev: pl.DataFrame) -> np.ndarray:
+        """The index (in `tables`) of the claim table each evidence row names (-1 for another)."""
+        if self._named is None:
+            self._named = (
+                ev["claim_table"]
+                .cast(pl.String)
+                .replace_strict(self.tables, list(range(len(self.tables))), default=-1, return_dtype=pl.Int64)
+                .to_numpy()
+            )
+        return self._named
 
 
 def _unique_prefixed(table: str, ids: pl.Series) -> bool:
@@ -426,12 +444,7 @@ def evidence_rules(tables: Tables, links: _Links | None = None) -> Iterator[Prob
     stated_ev = _eq(ev["support"], "stated").to_numpy()
     if links.unique:
         # One join done (links): the claim's table must be the claim_table the evidence names.
-        names = (
-            ev["claim_table"]
-            .cast(pl.String)
-            .replace_strict(links.tables, list(range(len(links.tables))), default=-1, return_dtype=pl.Int64)
-        )
-        mask = present & ((links.claim < 0) | (links.table_of(links.claim) != names.to_numpy()))
+        mask = present & ((links.claim < 0) | (links.table_of(links.claim) != links.named(ev)))
         has = np.zeros(links.total, dtype=bool)
         has[links.claim[links.claim >= 0]] = True
         stated = np.zeros(links.total, dtype=bool)
@@ -467,18 +480,20 @@ def evidence_rules(tables: Tables, links: _Links | None = None) -> Iterator[Prob
 
 
 def _evidence_by_table(tables: Tables, links: _Links) -> dict[str, pl.DataFrame]:
-    """The evidence rows of each claim table (one pass): published row number, the claim they
-    name (its row in the table when ids are unique, else its id), quote, and ";inferred;fields;"."""
+    """The evidence rows of each claim table (one pass, once per `links`): published row number,
+    the claim they name (its row in the table when ids are unique, else its id), quote, and
+    ";inferred;fields;"."""
+    if links._by_table is None:
+        links._by_table = _split_evidence(tables, links)
+    return links._by_table
+
+
+def _split_evidence(tables: Tables, links: _Links) -> dict[str, pl.DataFrame]:
     ev = tables["evidence"]
     if links.unique:  # the claim's row in the table the evidence names; empty when the id is another table's
         where = links.table_of(links.claim)
-        index = (
-            ev["claim_table"]
-            .cast(pl.String)
-            .replace_strict(links.tables, list(range(len(links.tables))), default=-1, return_dtype=pl.Int64)
-        )
         starts = np.array([links.offset[t] for t in links.tables] + [0], dtype=np.int64)
-        own = (where == index.to_numpy()) & (where >= 0)
+        own = (where == links.named(ev)) & (where >= 0)
         claim = pl.Series(np.where(own, links.claim - starts[where], -1), dtype=pl.Int64)
         claim = pl.select(pl.when(claim >= 0).then(claim)).to_series()
     else:
@@ -507,9 +522,11 @@ def _claim_of(frame: pl.DataFrame, part: str, table: str, tables: Tables, links:
         return frame[link].cast(pl.String)
     if part == table:
         return pl.Series(np.arange(frame.height, dtype=np.int64))
-    parents = links.ids[table].cast(pl.String).to_frame("_id").with_row_index("_claim")
-    found = frame.select(pl.col(link).cast(pl.String).alias("_id")).join(parents, on="_id", how="left", maintain_order="left")
-    return found["_claim"].cast(pl.Int64)
+    if part not in links._claim_of:  # a join, shared by the stated-text and stated-number rules
+        parents = links.ids[table].cast(pl.String).to_frame("_id").with_row_index("_claim")
+        found = frame.select(pl.col(link).cast(pl.String).alias("_id")).join(parents, on="_id", how="left", maintain_order="left")
+        links._claim_of[part] = found["_claim"].cast(pl.Int64)
+    return links._claim_of[part]
 
 
 def _claims_with_quotes(
@@ -828,6 +845,12 @@ def _located_rules(tables: Tables, texts: SourceTexts | dict[str, str] | dict[st
     return list(provenance_rules(tables, texts)), list(section_rules(tables))
 
 
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    """np.unique of integers by sorting (numpy's np.unique hashes first, many times slower here)."""
+    out = np.sort(values)
+    return out[np.r_[True, out[1:] != out[:-1]]] if len(out) else out
+
+
 class _Spans:
     """The sections of each source, to find the innermost one holding a span: the shortest,
     the first in table order among equals (sections nest: a subsection lies in its parent).
@@ -845,7 +868,7 @@ class _Spans:
         count = np.bincount(code[keep], minlength=int(code.max(initial=-1)) + 1)
         self.count, self.first = count, np.concatenate([[0], np.cumsum(count)[:-1]]).astype(np.int64)
         k = self.rows
-        self.bounds = np.unique(np.concatenate([code[k] * self._SCALE + start[k], code[k] * self._SCALE + end[k]]))
+        self.bounds = _sorted_unique(np.concatenate([code[k] * self._SCALE + start[k], code[k] * self._SCALE + end[k]]))
         # Each section covers the pieces between its start and end boundary.
         a = np.searchsorted(self.bounds, code[k] * self._SCALE + start[k])
         b = np.searchsorted(self.bounds, code[k] * self._SCALE + end[k])

@@ -530,6 +530,38 @@ def _declared_checks(name: str, df: pl.DataFrame, out: list[Problem]) -> None:
         out.append(Problem(kind, msg, file=f"data/{name}.csv", table=name, row=i + 1, field=col))
 
 
+# ---- text cells: spreadsheet formulas ------------------------------------------------------------
+
+_FORMULA_BYTES = np.zeros(256, dtype=bool)
+_FORMULA_BYTES[np.frombuffer("".join(rules.FORMULA_START).encode("ascii"), dtype=np.uint8)] = True
+
+
+def _formula_free(table: pa.Table, name: str) -> set[str]:
+    """The text columns no cell of which starts with a spreadsheet formula character, read off
+    the first byte of each value in the Arrow buffers (a formula character is one ASCII byte;
+    a multi-byte character never starts with one) instead of a regex pass per column. Columns
+    left out are checked (and their rows located) by `rules.row_rules`."""
+    free = set()
+    for f in schema.fields(name):
+        col = table.column(f["name"])
+        if f["type"] != "string" or not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
+            continue
+        offset_type = np.int32 if pa.types.is_string(col.type) else np.int64
+        clean = True
+        for chunk in col.chunks:
+            _, offsets, data = chunk.buffers()
+            if not len(chunk) or data is None:
+                continue
+            ends = np.frombuffer(offsets, dtype=offset_type)[chunk.offset : chunk.offset + len(chunk) + 1]
+            starts = ends[:-1][ends[1:] > ends[:-1]]  # non-empty values (an empty or null one starts nothing)
+            if _FORMULA_BYTES[np.frombuffer(data, dtype=np.uint8)[starts]].any():
+                clean = False
+                break
+        if clean:
+            free.add(f["name"])
+    return free
+
+
 # ---- Parquet: one comparison ------------------------------------------------------------------
 
 
@@ -728,6 +760,7 @@ def _validate(pkg: Path, desc: dict[str, Any], files: _Files, reader: ThreadPool
             continue
         parity: list[Problem] = []  # compared while the CSV is still Arrow, reported after the schema checks
         _parquet_parity(pkg, name, table, files, parity)
+        formula_free = _formula_free(table, name)
         df = tabular.to_polars(table)
         del table
         # Arrow's allocator keeps freed pages for reuse; polars holds the table now, and the
@@ -735,7 +768,7 @@ def _validate(pkg: Path, desc: dict[str, Any], files: _Files, reader: ThreadPool
         pa.default_memory_pool().release_unused()
         _declared_checks(name, df, table_problems)
         table_problems += parity
-        row_problems += rules.row_rules(name, df)
+        row_problems += rules.row_rules(name, df, formula_free)
         if name == "sources":
             texts = reader.submit(_source_texts, df, files, text_problems, hashed)
         kept = df.select(rules.cross_columns(name))  # only what the cross-table rules read
