@@ -400,6 +400,7 @@ class _Links:
         self._named: np.ndarray | None = None
         self._by_table: dict[str, pl.DataFrame] | None = None
         self._claim_of: dict[str, pl.Series] = {}
+        self._quote_index: dict[str, _QuoteIndex] = {}
         if ev is None or not self.unique or not self.tables:
             return
         claims = pl.concat([s.cast(pl.String).alias("claim_id").to_frame() for s in self.ids.values()]).with_row_index("_g")
@@ -542,6 +543,75 @@ def _claims_with_quotes(
         yield table, df, by_table[table], parts
 
 
+class _QuoteIndex:
+    """The quotes of one claim table grouped by claim, to pair each cell with its claim's quotes
+    by array arithmetic instead of a join that copies every quote beside every cell.
+
+    Claims are integer codes: the claim's row in its table when ids are unique (`_claim` is
+    that row), else a dense number of each distinct claim id. `order[first[k] : first[k] +
+    count[k]]` are the quotes of claim k; `inferred[q]` numbers the distinct ";inferred;"
+    text of quote q (`fields` those texts)."""
+
+    def __init__(self, quotes: pl.DataFrame) -> None:
+        self.quotes = quotes
+        claim = quotes["_claim"]
+        if claim.dtype.is_integer():
+            self.keys = None
+            codes = claim.cast(pl.Int64).fill_null(-1).to_numpy()
+        else:
+            self.keys = claim.drop_nulls().unique().to_frame("_claim").with_row_index("_code")
+            codes = self._codes(claim)
+        valid = np.flatnonzero(codes >= 0)
+        self.size = int(codes.max(initial=-1)) + 1
+        self.order = valid[np.argsort(codes[valid], kind="stable")]
+        self.count = np.bincount(codes[valid], minlength=self.size)
+        self.first = np.concatenate([[0], np.cumsum(self.count)[:-1]]).astype(np.int64)
+        texts = quotes["_inferred"]
+        self.fields = texts.unique(maintain_order=True)
+        found = texts.to_frame().join(
+            self.fields.to_frame().with_row_index("_k"), on="_inferred", how="left", maintain_order="left"
+        )
+        self.inferred = found["_k"].cast(pl.Int64).to_numpy()
+
+    def _codes(self, claims: pl.Series) -> np.ndarray:
+        """The code of each claim (-1 for one without quotes or empty)."""
+        if self.keys is None:
+            codes = claims.cast(pl.Int64).fill_null(-1).to_numpy()
+            return np.where(codes < self.size, codes, -1)
+        found = claims.cast(pl.String).to_frame("_claim").join(self.keys, on="_claim", how="left", maintain_order="left")
+        return found["_code"].cast(pl.Int64).fill_null(-1).to_numpy()
+
+    def stated(self, cells: pl.DataFrame, columns: list[str]) -> np.ndarray:
+        """For each cell (`_claim`, `_col` among `columns`, text `_value`): whether some quote of
+        its claim holds the text verbatim or lists the column as inferred."""
+        n = cells.height
+        ok = np.zeros(n, dtype=bool)
+        if not n or not self.size:
+            return ok
+        code = self._codes(cells["_claim"])
+        count = np.where(code >= 0, self.count[np.maximum(code, 0)], 0)
+        cell = np.repeat(np.arange(n, dtype=np.int64), count)
+        ends = np.cumsum(count)
+        quote = self.order[np.repeat(self.first[np.maximum(code, 0)] - (ends - count), count) + np.arange(len(cell))]
+        col = cells["_col"].replace_strict(columns, list(range(len(columns))), return_dtype=pl.Int64).to_numpy()
+        listed = np.array([[f";{c};" in text for c in columns] for text in self.fields.to_list()], dtype=bool)
+        ok[cell[listed[self.inferred[quote], col[cell]]]] = True
+        left = np.flatnonzero(~ok[cell])  # only pairs of cells not yet settled need their text looked for
+        if len(left):
+            cell, quote = cell[left], quote[left]
+            pairs = pl.DataFrame({"q": self.quotes["quote"].gather(quote), "v": cells["_value"].gather(cell)})
+            holds = pairs.select(pl.col("q").str.contains(pl.col("v"), literal=True).fill_null(False)).to_series().to_numpy()
+            ok[cell[holds]] = True
+        return ok
+
+
+def _quote_index(links: _Links, table: str, quotes: pl.DataFrame) -> _QuoteIndex:
+    """The `_QuoteIndex` of a claim table's quotes, built once for the stated-text and stated-number rules."""
+    if table not in links._quote_index:
+        links._quote_index[table] = _QuoteIndex(quotes)
+    return links._quote_index[table]
+
+
 def _cell_problems(part: str, height: int, bad: pl.DataFrame, columns: list[str], message: str) -> Iterator[Problem]:
     """A stated-text problem for each bad (_row, _col) cell, column by column in row order."""
     for col in columns:
@@ -564,20 +634,15 @@ def stated_text_rules(tables: Tables, links: _Links | None = None) -> Iterator[P
             stated = schema.stated_fields(part)
             if not stated:
                 continue
-            # Every stated cell of the table against every quote of its claim, in one join on integers.
+            # Every stated cell of the table against every quote of its claim (see _QuoteIndex).
             cells = (
                 frame.select(*[pl.col(c).cast(pl.String) for c in stated])
                 .with_columns(_claim=_claim_of(frame, part, table, tables, links))
                 .with_row_index("_row")
                 .unpivot(index=["_row", "_claim"], on=stated, variable_name="_col", value_name="_value")
                 .filter(pl.col("_value").is_not_null())
-                .with_row_index("_cell")
             )
-            found = cells.join(quotes, on="_claim", how="inner").filter(
-                pl.col("quote").str.contains(pl.col("_value"), literal=True) | _listed(pl.col("_col"))
-            )
-            ok = np.zeros(cells.height, dtype=bool)
-            ok[found["_cell"].to_numpy()] = True
+            ok = _quote_index(links, table, quotes).stated(cells, stated)
             yield from _cell_problems(
                 part,
                 frame.height,
@@ -658,17 +723,7 @@ def stated_number_rules(tables: Tables, links: _Links | None = None) -> Iterator
                 )
                 .with_row_index("_cell")
             )
-            # Streamed in batches: a results table pairs every number with every quote of its claim,
-            # a long flattened table quote each time, which held at once would raise validation's peak.
-            found = (
-                cells.lazy()
-                .join(quotes.lazy().select("_claim", "quote", "_inferred"), on="_claim", how="inner")
-                .filter(pl.col("quote").str.contains(pl.col("_value"), literal=True) | _listed(pl.col("_col")))
-                .select("_cell")
-                .collect(engine="streaming")
-            )
-            ok = np.zeros(cells.height, dtype=bool)
-            ok[found["_cell"].to_numpy()] = True
+            ok = _quote_index(links, table, quotes).stated(cells, numbers)
             rest = cells.filter(pl.Series(~ok))
             if not rest.is_empty():  # rare: separators and number words, one cell at a time
                 texts = rest.join(quotes, on="_claim", how="left").group_by("_cell").agg(pl.col("quote").drop_nulls())
