@@ -101,28 +101,87 @@ def _number_texts(df: pl.DataFrame, columns: list[str]) -> dict[str, tuple[pl.Se
     return out
 
 
-def _key_exprs(df: pl.DataFrame, columns: list[str]) -> tuple[list[pl.Expr], pl.Expr]:
-    """For each column the JSON of normal(value) ("null" for empty), and whether the row is plain."""
+# An empty text cell in the assembled JSON, in quotes: `"` + two NUL bytes + `"`, as long as
+# `null`, which `_finish_json` writes in its place (a plain row holds no NUL of its own).
+_EMPTY_TEXT = "\x00\x00"
+Piece = Any  # a literal text (str) or a polars expression of one
+
+
+def _key_exprs(df: pl.DataFrame, columns: list[str]) -> tuple[list[list[Piece]], pl.Expr]:
+    """For each column the pieces of the JSON of normal(value), and whether the row is plain.
+
+    The pieces are concatenated once for the whole key (`_concat`), not per column (polars
+    pays per piece and row); text is neither case-folded nor its empty cells spelled `null`
+    here: `_finish_json` does both on the bytes of the whole JSON, which is plain ASCII in a
+    plain row. A number written as `Infinity` would not survive the case-folding, so a row
+    with an infinite number is not plain (it takes the per-row path)."""
     import polars as pl
 
     numbers = _number_texts(df, [c for c in columns if df.schema[c].is_numeric()])
-    parts, plain = [], []
+    parts: list[list[Piece]] = []
+    plain = []
     for col in columns:
         c, dtype = pl.col(col), df.schema[col]
         if dtype == pl.String:
             plain.append(c.is_null() | c.str.contains(_PLAIN_WORDS))
-            text = pl.concat_str([pl.lit('"'), c.str.to_lowercase(), pl.lit('"')])
+            parts.append(['"', c.fill_null(_EMPTY_TEXT), '"'])
         elif dtype == pl.Boolean:
-            text = pl.when(c.is_null()).then(None).when(c).then(pl.lit("true")).otherwise(pl.lit("false"))
+            parts.append(
+                [pl.when(c.is_null()).then(None).when(c).then(pl.lit("true")).otherwise(pl.lit("false")).fill_null("null")]
+            )
         elif dtype.is_numeric():
             old, new = numbers[col]
-            text = c.cast(pl.Float64).replace_strict(old, new, default=None, return_dtype=pl.String)
+            plain.append(~c.cast(pl.Float64).is_infinite().fill_null(False))
+            parts.append([c.cast(pl.Float64).replace_strict(old, new, default=None, return_dtype=pl.String).fill_null("null")])
         elif dtype == pl.Null:
-            text = pl.lit(None, pl.String)
+            parts.append(["null"])
         else:
             raise TypeError(f"no natural-key form for column {col} of type {dtype}")
-        parts.append(text.fill_null("null"))
     return parts, pl.all_horizontal(plain) if plain else pl.lit(True)
+
+
+def _concat(pieces: list[Piece]) -> pl.Expr:
+    """One concatenation of literal texts and expressions, adjacent literals merged."""
+    import polars as pl
+
+    merged: list[Piece] = []
+    for p in pieces:
+        if isinstance(p, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += p
+        elif not (isinstance(p, str) and not p):
+            merged.append(p)
+    return pl.concat_str([pl.lit(p) if isinstance(p, str) else p for p in merged])
+
+
+def _joined(items: list[list[Piece]], separator: str = ",") -> list[Piece]:
+    out: list[Piece] = []
+    for i, item in enumerate(items):
+        out += [separator, *item] if i else item
+    return out
+
+
+def _finish_json(texts: pl.Series) -> pl.Series:
+    """The assembled JSON texts as `_digest` writes them, for plain rows: ASCII letters in
+    lower case and each empty text cell (`"` NUL NUL `"`) as `null`, in place on the bytes
+    (both keep every length, so the offsets stay). Other rows are garbled, and recomputed."""
+    import polars as pl
+    import pyarrow as pa
+
+    arr = texts.to_arrow()
+    if not pa.types.is_large_string(arr.type):
+        arr = arr.cast(pa.large_string())
+    validity, offsets, data = arr.buffers()
+    if data is None:
+        return texts
+    buf = np.frombuffer(data, dtype=np.uint8).copy()
+    np.add(buf, 32, out=buf, where=(buf >= ord("A")) & (buf <= ord("Z")))
+    nul = np.flatnonzero(buf == 0)
+    nul = nul[(nul >= 1) & (nul + 2 < len(buf))]
+    at = nul[(buf[nul + 1] == 0) & (buf[nul - 1] == ord('"')) & (buf[nul + 2] == ord('"'))]
+    for k, byte in enumerate(b"null"):
+        buf[at - 1 + k] = byte
+    out = pa.Array.from_buffers(arr.type, len(arr), [validity, offsets, pa.py_buffer(buf)], arr.null_count, arr.offset)
+    return pl.Series(texts.name, out, dtype=pl.String)
 
 
 def _hashes(prefix: str, texts: pl.Series) -> pl.Series:
@@ -146,17 +205,13 @@ def _hashes(prefix: str, texts: pl.Series) -> pl.Series:
 
 
 def _steps_json(steps: pl.DataFrame) -> pl.DataFrame:
-    """regimen_id -> JSON of steps_key(its steps in step order), and whether all its steps are plain."""
+    """regimen_id -> JSON of steps_key(its steps in step order), and whether all its steps are
+    plain (the JSON as `_key_exprs` leaves it, finished with the claim's)."""
     import polars as pl
 
     cols = [f["name"] for f in schema.curated_fields("dosing_steps") if f["name"] != "step"]
     parts, plain = _key_exprs(steps, cols)
-    one = steps.select(
-        "regimen_id",
-        "step",
-        _json=pl.concat_str([pl.lit("["), pl.concat_str(parts, separator=","), pl.lit("]")]),
-        _plain=plain,
-    )
+    one = steps.select("regimen_id", "step", _json=_concat(["[", *_joined(parts), "]"]), _plain=plain)
     return (
         one.sort(["regimen_id", "step"], nulls_last=True, maintain_order=True)
         .group_by("regimen_id", maintain_order=True)
@@ -187,13 +242,13 @@ def expected_claim_ids(table: str, df: pl.DataFrame, steps: pl.DataFrame | None 
             )
             frame = frame.with_columns(pl.col("_steps").fill_null("[]"), pl.col("_steps_plain").fill_null(True))
         by_name = dict(zip([c for c in natural if c != "steps"], parts, strict=True))
-        items = [pl.col("_steps") if c == "steps" else by_name[c] for c in natural]
+        items = [[pl.col("_steps")] if c == "steps" else by_name[c] for c in natural]
         plain = plain & pl.col("_steps_plain")
     else:
         items = parts
-    text = pl.concat_str([pl.lit(f'["{table}",['), pl.concat_str(items, separator=","), pl.lit("]]")])
+    text = _concat([f'["{table}",[', *_joined(items), "]]"])
     out = frame.select(_text=text, _plain=plain)
-    ids = _hashes(f"{schema.id_prefix(table)}-", out["_text"]).alias(pk)
+    ids = _hashes(f"{schema.id_prefix(table)}-", _finish_json(out["_text"])).alias(pk)
     slow = np.flatnonzero(~out["_plain"].to_numpy())  # not plain text: the per-row definition
     if not len(slow):
         return ids
