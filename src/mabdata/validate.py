@@ -734,11 +734,19 @@ def validate_package(path: Path | str) -> list[Problem]:
         return [Problem("descriptor", f"datapackage.json is not valid JSON ({exc})", file="datapackage.json")]
     if not isinstance(desc, dict):
         return [Problem("descriptor", "datapackage.json is not a JSON object", file="datapackage.json")]
-    with (
-        ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as pool,
-        ThreadPoolExecutor(max_workers=1, thread_name_prefix="texts") as reader,
-    ):
-        return _validate(pkg, desc, _Files(pkg, pool), reader)
+    # Arrow's default allocator (mimalloc) keeps the pages of the freed CSV tables mapped, even
+    # after release_unused, and the evidence rules then run on top of them (at 10^6 evidence
+    # rows the peak was ~220 MB higher than with the system allocator, at no gain in time).
+    previous = pa.default_memory_pool()
+    pa.set_memory_pool(pa.system_memory_pool())
+    try:
+        with (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as pool,
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="texts") as reader,
+        ):
+            return _validate(pkg, desc, _Files(pkg, pool), reader)
+    finally:
+        pa.set_memory_pool(previous)
 
 
 def _validate(pkg: Path, desc: dict[str, Any], files: _Files, reader: ThreadPoolExecutor) -> list[Problem]:
