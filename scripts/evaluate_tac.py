@@ -17,6 +17,7 @@ other four folds. The ranker is itself fitted on out-of-fold candidates of those
 (each read with strings and priors from the other three), and its regularization and threshold
 are chosen by cross-validation over them, so nothing of the scored fold is seen.
 "cv_learned" is the shipped configuration (learned strings, priors and ranker);
+"cv_learned_precise" the same with the ranker's precise threshold (find_reactions(precise=True));
 "cv_prior_threshold" the same strings and priors with the fixed prior threshold instead of the
 ranker; "ctcae_rules" learns nothing (CTCAE + curated terms + rules).
 """
@@ -93,12 +94,12 @@ def gold_spans(sec: AnnotatedSection) -> list[tuple[int, int, str]]:
     return spans
 
 
-def score_label(label: str, sections: list[AnnotatedSection], lex: Lexicon) -> LabelResult:
+def score_label(label: str, sections: list[AnnotatedSection], lex: Lexicon, precise: bool = False) -> LabelResult:
     res = LabelResult(label, set(), set())
     for sec in sections:
         res.gold |= sec.terms
         spans = gold_spans(sec)
-        for m in find_reactions(sec.text, sec.section, lex):
+        for m in find_reactions(sec.text, sec.section, lex, precise=precise):
             res.pred.add(m.term)
             for a, b, g in spans:
                 if a < m.end and m.start < b:
@@ -138,16 +139,17 @@ def _f1(p: float, r: float) -> float:
 def cross_validate(
     by_label: dict[str, list[AnnotatedSection]],
     everything: dict[str, list[AnnotatedSection]] | None = None,
-) -> tuple[list[LabelResult], list[LabelResult]]:
+) -> tuple[list[LabelResult], list[LabelResult], list[LabelResult]]:
     """Score each label of by_label with what was learned from the labels of the other folds:
-    (with the ranker, with the fixed prior threshold instead), from the same strings and priors.
+    (with the ranker, with the ranker's precise threshold, with the fixed prior threshold instead),
+    from the same strings and priors.
 
     everything: the full training set to learn from when by_label is a subset (a quick run).
     """
     pool = everything or by_label
     folds = fold_of(pool)
     cache: dict = {}  # lexicons learned per set of labels, shared by the folds' inner cross-validations
-    ranked, prior_rule = [], []
+    ranked, precise, prior_rule = [], [], []
     for k in sorted({folds[lab] for lab in by_label}):
         train = {lab: secs for lab, secs in pool.items() if folds[lab] != k}
         sections = [s for lab in sorted(train) for s in train[lab]]
@@ -155,8 +157,9 @@ def cross_validate(
         with_ranker, without = learned.lexicon(), Learned(learned.strings, learned.priors).lexicon()
         held_out = [(lab, secs) for lab, secs in sorted(by_label.items()) if folds[lab] == k]
         ranked.extend(score_label(lab, secs, with_ranker) for lab, secs in held_out)
+        precise.extend(score_label(lab, secs, with_ranker, precise=True) for lab, secs in held_out)
         prior_rule.extend(score_label(lab, secs, without) for lab, secs in held_out)
-    return _by_name(ranked), _by_name(prior_rule)
+    return _by_name(ranked), _by_name(precise), _by_name(prior_rule)
 
 
 def rules_only(by_label: dict[str, list[AnnotatedSection]]) -> list[LabelResult]:
@@ -284,12 +287,13 @@ def main(argv: list[str] | None = None) -> dict:
     if args.labels:
         keep = set(args.labels.split(","))
         everything, by_label = by_label, {k: v for k, v in by_label.items() if k in keep}
-    cv, prior_rule = cross_validate(by_label, everything)
+    cv, precise, prior_rule = cross_validate(by_label, everything)
     base = rules_only(by_label)
     report: dict = {
         "measure": "TAC 2017 ADR, unique lowercased reaction strings per label, micro over labels (human reactions)",
         "folds": {"k": FOLDS, "assignment": "rank of sha256(label_id) mod 5", "by_label": folds if not args.labels else None},
         "cv_learned": summary(cv),
+        "cv_learned_precise": summary(precise),
         "cv_prior_threshold": summary(prior_rule),
         "ctcae_rules_only": summary(base),
         "per_label": [
@@ -324,7 +328,7 @@ def print_report(report: dict) -> None:
     print()
     head = ("configuration", "subset", "labels", "P", "R", "F1", "lenient P", "lenient R", "lenient F1")
     rows = []
-    for conf in ("cv_learned", "cv_prior_threshold", "ctcae_rules_only"):
+    for conf in ("cv_learned", "cv_learned_precise", "cv_prior_threshold", "ctcae_rules_only"):
         for sub, s in report[conf].items():
             keys = ("labels", "precision", "recall", "f1", "lenient_precision", "lenient_recall", "lenient_f1")
             rows.append((conf, sub, *(s[k] for k in keys)))

@@ -173,8 +173,8 @@ def test_shipped_ranker_is_small_plain_json(lex):
     path = DATA / RANKER_FILE
     assert path.stat().st_size < 150_000
     body = json.loads(path.read_text(encoding="utf-8"))
-    assert 0.0 < body["threshold"] < 1.0
-    assert body["meta"]["trained_on"]["labels"] == 101
+    assert 0.0 < body["threshold"] <= body["precise_threshold"] < 1.0
+    assert body["meta"]["trained_on"]["labels"] == 101 and body["meta"]["precise_target"] == 0.9
     assert all(isinstance(v, float) and abs(v) < 50 for v in body["weights"].values())
     assert lex.ranker is not None and lex.ranker.weights == Ranker.from_json(path.read_text(encoding="utf-8")).weights
 
@@ -202,6 +202,19 @@ def test_fit_ranker_is_deterministic_and_learns_the_signal():
     assert first.to_json() == second.to_json()
     assert first.weights["prior_logit"] > 0 > first.weights["x=before"]
     assert first.score(rows[1].features) > first.threshold > first.score(rows[0].features)
+    assert first.threshold <= first.precise_threshold
+    assert Ranker.from_json(first.to_json()).precise_threshold == first.precise_threshold
+
+
+def test_precise_operating_point_keeps_a_subset(lex):
+    texts = [
+        "The most common adverse reactions (>=20%) were nausea, fatigue, injection site reactions and decreased appetite.",
+        "Monitor for fever and other signs of infection. Hepatotoxicity, including fatal cases, occurred in 2% of patients.",
+    ]
+    for text in texts:
+        balanced = set(find_reactions(text, "warnings and precautions", lex))
+        precise = set(find_reactions(text, "warnings and precautions", lex, precise=True))
+        assert precise <= balanced
 
 
 def test_context_cue_trie_matches_like_the_flat_alternation():
@@ -257,12 +270,12 @@ def test_plural_keys_meet_their_singulars():
 def test_candidates_beyond_the_lexicon_reach_the_ranker():
     rules_only = load_lexicon(learned=False)
     text = (
-        "Adverse reactions were nausea, vomiting, erosive gastritis, and rash. Dizziness (e.g., vertigo, lightheadedness) "
+        "Adverse reactions were nausea, vomiting, zorblax gastritis, and rash. Dizziness (e.g., vertigo, lightheadedness) "
         "occurred. Cases of congestive heart failure (CHF) occurred; CHF resolved. Atrial fibrillation/flutter was seen."
     )
     _, cands = analyze(text, "adverse reactions", rules_only)
     by_origin = {(c.mention.term, c.origin) for c in cands}
-    assert ("erosive gastritis", "item") in by_origin  # the whole list item around a known term
+    assert ("zorblax gastritis", "item") in by_origin  # the whole list item around a known term
     assert ("gastritis", "ctcae") in by_origin  # ... which stays a candidate too
     assert ("lightheadedness", "list") in by_origin  # "e.g." opens the list instead of ending a clause
     assert ("chf", "abbrev") in by_origin  # an acronym defined for a candidate, wherever it stands
@@ -270,7 +283,7 @@ def test_candidates_beyond_the_lexicon_reach_the_ranker():
     # without a ranker, only candidates that the rules vouch for are reported
     rules_only.ranker = None
     found = {m.term for m in find_reactions(text, "adverse reactions", rules_only)}
-    assert "erosive gastritis" not in found and "chf" not in found
+    assert "zorblax gastritis" not in found and "chf" not in found
     assert {"nausea", "vomiting", "gastritis", "rash"} <= found
 
 
@@ -285,3 +298,56 @@ def test_noun_phrases_around_a_head_word():
 def test_reporting_contact_is_furniture_only_from_its_cue(lex):
     text = "Most common adverse reactions are nausea and rash (6.1)  To report SUSPECTED ADVERSE REACTIONS, contact X."
     assert terms(text, lex) == ["nausea", "rash"]
+
+
+def _candidates(text: str, lex) -> set[tuple[str, str]]:
+    _, cands = analyze(text, "adverse reactions", lex)
+    return {(c.mention.term, c.origin) for c in cands if not c.excluded}
+
+
+def test_site_reactions_and_the_list_that_names_them():
+    rules_only = load_lexicon(["infusion site reactions"], learned=False)
+    text = "Anaphylaxis; and injection or infusion site reactions including phlebitis, pruritus (1.2 %), and local pain; fever."
+    found = _candidates(text, rules_only)
+    for site in ("injection site", "infusion site"):
+        assert {(f"{site} {w}", "coord") for w in ("phlebitis", "pruritus", "pain")} <= found
+    # the items stand for site reactions, not for reactions of their own; the list ends at the clause
+    assert not {t for t, _ in found} & {"phlebitis", "pruritus", "pain", "injection", "injection site fever"}
+    # a word before "or" is another site only if "<word> site reaction(s)" is a known term
+    text = "Creatinine increased or injection site reactions, including site warmth and extravasation, occurred."
+    terms_found = {t for t, _ in _candidates(text, rules_only)}
+    assert {"injection site warmth", "injection site extravasation"} <= terms_found
+    assert not any(t.startswith("increased site") for t in terms_found)
+    # "e.g." with its points, and an item longer than a reaction ends the list
+    text = "Injection site reactions (e.g. bruising, haematoma, and then a long explanation of events) occurred."
+    terms_found = {t for t, _ in _candidates(text, rules_only)}
+    assert {"injection site bruising", "injection site haematoma"} <= terms_found
+    assert not any("explanation" in t for t in terms_found)
+
+
+def test_a_shared_prefix_reaches_conjuncts_found_only_as_list_items():
+    rules_only = load_lexicon(["swelling of lips"], learned=False)
+    found = _candidates("Reactions include itching and swelling of lips, tongue and/or throat.", rules_only)
+    assert {("swelling of tongue", "coord_weak"), ("swelling of throat", "coord_weak")} <= found
+    assert not {t for t, _ in found} & {"tongue", "throat"}  # consumed by the expansion
+
+
+def test_disease_names_are_candidates_for_the_ranker_only():
+    rules_only = load_lexicon(learned=False)
+    text = "Adverse reactions: phimosis occurred in 0.3% of uncircumcised males."
+    assert ("phimosis", "disease") in _candidates(text, rules_only)
+    rules_only.ranker = None
+    assert "phimosis" not in {m.term for m in find_reactions(text, "adverse reactions", rules_only)}
+    # they never displace a term of another source: "hypertension" stays a CTCAE term
+    assert ("hypertension", "ctcae") in _candidates("Hypertension occurred.", rules_only)
+
+
+@pytest.mark.skipif(not (ROOT.parent / "shared" / "vocab" / "disease_ontology").is_dir(), reason="needs ../shared/vocab")
+def test_shipped_disease_names_regenerate_from_the_ontology():
+    from mabdata.adr.lexicon import DISEASE_FILE
+    from mabdata.adr.ontology import disease_names, render
+
+    names = disease_names(ROOT.parent / "shared" / "vocab" / "disease_ontology" / "doid.obo.gz")
+    assert render(names) == (DATA / DISEASE_FILE).read_text(encoding="utf-8")
+    assert "phimosis" in names and "disease" not in names and "ms" not in names
+    assert not any(re.search(r"\d|DOID", n) for n in names)  # names only, never an identifier

@@ -5,6 +5,8 @@
     bacterial, viral, and fungal infections   -> "bacterial infections", "viral infections", ...
     swelling of the lips, tongue, or throat   -> "swelling of the tongue", ...
     elevations in ALT or AST                  -> "elevations in alt", "elevations in ast"
+    injection or infusion site reactions including phlebitis and pain
+                                              -> "injection site phlebitis", "infusion site pain", ...
 
 Each expansion is a Mention whose span covers the shared words and the conjunct (so its text is
 verbatim) and whose term is the joined string NLM writes for a discontinuous mention.
@@ -65,8 +67,74 @@ def _known_term(lex: Lexicon, term: str) -> bool:
     return entry is not None and entry.kind != "stop"
 
 
-def expand(doc: Doc, lex: Lexicon, spans: list[tuple[int, int, str]]) -> tuple[list[Expansion], set[int]]:
-    """Expansions, and the first tokens of spans they replace (the conjuncts of "injection site reaction (...)")."""
+def _site_items(doc: Doc, k: int, max_words: int) -> list[tuple[int, int]]:
+    """Items of a list from token k to where the list ends (clause punctuation, a cross-reference,
+    "etc"): word runs between separators, counts in brackets skipped. A run longer than max_words
+    is prose, not an item, and ends the list."""
+    keys, n = doc.keys, len(doc.keys)
+    items: list[tuple[int, int]] = []
+    cur = j = k
+    while j < n:
+        w = keys[j]
+        if w in _SEP or w == "(":
+            if j > cur:
+                items.append((cur, j))
+            if w == "(":  # "erythema (1.7 %)": a count, not an item
+                close = next((c for c in range(j + 1, min(n, j + 8)) if keys[c] == ")"), -1)
+                if close < 0 or not any(x[:1].isdigit() for x in keys[j + 1 : close]):
+                    return items
+                j = close
+            cur = j + 1
+        elif j - cur >= max_words:
+            return items
+        elif not w.isalpha() or w == "etc":
+            break
+        j += 1
+    if j > cur:
+        items.append((cur, j))
+    return items
+
+
+def _site_list(doc: Doc, lex: Lexicon, i: int, e: int) -> list[Expansion]:
+    """ "injection or infusion site reactions including phlebitis, pruritus, and pain": one reaction per item and site."""
+    cfg = lex.rules["coordination"]
+    keys, n = doc.keys, len(doc.keys)
+    k = e + 1 if e < n and keys[e] in (",", "(") else e
+    k += 1 if k < n and keys[k] in ("were", "was", "are", "is") else 0
+    for intro in cfg["site_list_intros"]:
+        if keys[k : k + len(intro)] == intro:
+            k += len(intro)
+            break
+    else:
+        return []
+    while k < n and keys[k] in (".", ","):  # "e.g.," leaves its points behind
+        k += 1
+    site = _phrase(doc, i, e - 1)
+    heads = [(i, site)]
+    if i >= 2 and keys[i - 1] in ("or", "and") and keys[i - 2].isalpha():  # "injection or infusion site reactions"
+        alt = f"{_word(doc, i - 2)} {_phrase(doc, i + 1, e - 1)}"
+        if _known_term(lex, f"{alt} {_word(doc, e - 1)}"):  # not "creatinine increased and injection site reactions"
+            heads.append((i - 2, alt))
+    drop = set(cfg["site_item_drop"])
+    out: list[Expansion] = []
+    for a, b in _site_items(doc, k, cfg["site_item_max_words"]):
+        while a < b and keys[a] in drop:  # "local pruritus", "site inflammation", "injection site erythema"
+            a += 1
+        if a == b:
+            continue
+        for start, head in heads:
+            out.append((start, b, f"{head} {_phrase(doc, a, b)}", "reaction", "coord"))
+    return out
+
+
+def expand(
+    doc: Doc, lex: Lexicon, spans: list[tuple[int, int, str]], weak: frozenset[int] = frozenset()
+) -> tuple[list[Expansion], set[int]]:
+    """Expansions, and the first tokens of spans they replace (the conjuncts of "injection site reaction (...)").
+
+    weak: first tokens of spans taken only because they stand in a list ("tongue" in "swelling of
+    the lips, tongue, or throat"); they may be conjuncts of a coordination.
+    """
     out: list[Expansion] = []
     consumed: set[int] = set()
     n = len(doc.keys)
@@ -74,7 +142,7 @@ def expand(doc: Doc, lex: Lexicon, spans: list[tuple[int, int, str]]) -> tuple[l
     generic = set(cfg["generic_heads"])
     site_words = set(cfg["site_words"])
     starts = {i for i, _, _ in spans}
-    covered = {k for i, e, _ in spans for k in range(i, e)}
+    covered = {k for i, e, _ in spans if i not in weak for k in range(i, e)}
     for i, e, kind in spans:
         # 1. head (mod, mod, ...): "Rash (includes generalized, macular)", "injection site reaction (numbness, ...)"
         if e < n and doc.keys[e] == "(":
@@ -108,6 +176,8 @@ def expand(doc: Doc, lex: Lexicon, spans: list[tuple[int, int, str]]) -> tuple[l
                 for a, b in items:
                     if a in covered:  # the next mention, not a conjunct: "increased ALT, ALT increased"
                         break
+                    if a in weak:
+                        consumed.add(a)
                     if kind == "lab_abnormality":  # the conjunct starts with an analyte: "ALT or AST greater than 5 x ULN"
                         ends = [x for x, _ in lex.analytes.ends(doc.keys, a, b)]
                         if ends:
@@ -142,4 +212,10 @@ def expand(doc: Doc, lex: Lexicon, spans: list[tuple[int, int, str]]) -> tuple[l
                 term = f"{head} {_word(doc, k + 1)}"
                 out.append((i, k + 2, term, kind, "coord" if _known_term(lex, term) else "coord_weak"))
                 k += 2
+        # 5. a site-reaction head and the list that says what the reactions were
+        if e - i >= 2 and doc.keys[e - 1] in generic and doc.keys[e - 2] in site_words:
+            for x in _site_list(doc, lex, i, e):
+                out.append(x)
+                # the items, and the other site word ("injection" of "injection or infusion site"), are not reactions
+                consumed.update(k for k in starts if x[0] <= k < x[1] and not i <= k < e)
     return out, consumed

@@ -180,7 +180,10 @@ def _prior_ok(lex: Lexicon, term: str) -> bool:
 # Candidates that only a ranker can weigh: whole items that compete with the known term inside,
 # items of lists and tables with too few known reactions to vouch for them, acronyms, noun
 # phrases around a head word, and coordinations joined into strings that no lexicon knows.
-_RANKER_ONLY = frozenset({"item", "list_weak", "table_weak", "abbrev", "coord_weak", "np"})
+_RANKER_ONLY = frozenset({"item", "list_weak", "table_weak", "abbrev", "coord_weak", "np", "disease", "category"})
+
+# Spans found only by standing in a list or table with known reactions.
+_LISTED = frozenset({"list", "list_weak", "table", "table_weak"})
 
 _DEFAULT: Lexicon | None = None
 
@@ -246,7 +249,8 @@ def analyze(text: str, section: str | None, lex: Lexicon) -> tuple[Doc, list[Can
         else:
             spans.append((i, e, "reaction"))
             origins.append(how)
-    expansions, consumed = expand(doc, lex, spans)
+    weak = frozenset(i for (i, _, _), o in zip(spans, origins, strict=True) if o in _LISTED)
+    expansions, consumed = expand(doc, lex, spans, weak)
     for (i, e, kind), origin in zip(spans, origins, strict=True):
         if i not in consumed:
             s, t = doc.span(i, e)
@@ -255,17 +259,76 @@ def analyze(text: str, section: str | None, lex: Lexicon) -> tuple[Doc, list[Can
         s, t = doc.span(i, e)
         out.append(Candidate(i, e, Mention(s, t, text[s:t], kind, term), how))
     out.extend(items)
-    for i, e in _noun_phrases(doc, lex, spans, blocked):
+    # candidates beside the lexicon's: only a ranker weighs them (a context rule's verdict goes with them)
+    diseases = _disease_names(doc, lex, blocked)
+    extra = [
+        *((i, e, "disease") for i, e in diseases),
+        *((i, e, "np") for i, e in _noun_phrases(doc, lex, spans, blocked)),
+        *((i, e, "category") for i, e in _categories(doc, lex, blocked)),
+        *((i, e, "abbrev") for i, e in _acronyms(doc, [*spans, *((i, e, "reaction") for i, e in diseases)])),
+    ]
+    for i, e, origin in extra:
         s, t = doc.span(i, e)
         why = ctx.reason(s, t)
         if why != "furniture":
-            out.append(Candidate(i, e, Mention(s, t, text[s:t]), "np", why))
-    for i, e in _acronyms(doc, spans):
-        s, t = doc.span(i, e)
-        why = ctx.reason(s, t)
-        if why != "furniture":
-            out.append(Candidate(i, e, Mention(s, t, text[s:t]), "abbrev", why))
+            out.append(Candidate(i, e, Mention(s, t, text[s:t]), origin, why))
     return doc, out
+
+
+def _disease_names(doc: Doc, lex: Lexicon, blocked: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Disease names that no term of the lexicon spells: greedy longest matches, left to right, never
+    inside a hyphenated compound or a stop phrase ("Infections and infestations")."""
+    keys, joined, n = doc.keys, doc.joined, len(doc.keys)
+    trie, terms = lex.diseases, lex.terms
+    first = trie.root
+    if not first:
+        return []
+    held = bytearray(n)
+    for i, e in blocked:
+        held[i:e] = b"\x01" * (e - i)
+    out = []
+    i = 0
+    while i < n:
+        if joined[i] or held[i] or keys[i] not in first:
+            i += 1
+            continue
+        best = i
+        for e, _ in trie.ends(keys, i, doc.stop[i]):
+            if e > best and (e == n or not joined[e]) and not any(held[i:e]):
+                best = e
+        if best > i and terms.get(keys[i:best]) is None:
+            out.append((i, best))
+            i = best
+        else:
+            i += 1
+    return out
+
+
+def _categories(doc: Doc, lex: Lexicon, blocked: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Named categories of reactions: "renal-related adverse reactions", "infectious adverse events",
+    "cerebrovascular adverse events" (NLM annotates them like reactions). The words before
+    "adverse <head>" are up to max_words content words (as for noun phrases), at least one."""
+    keys, joined, n = doc.keys, doc.joined, len(doc.keys)
+    heads, never = lex.category_heads, lex.np_words
+    reach = lex.rules["noun_phrases"]["max_words"]
+    held = bytearray(n)
+    for i, e in blocked:
+        held[i:e] = b"\x01" * (e - i)
+    out: list[tuple[int, int]] = []
+    for k in range(1, n - 1):
+        if keys[k] != "adverse" or keys[k + 1] not in heads or doc.stop[k] < k + 2:
+            continue
+        j = k
+        while j > 0 and k - j < reach and doc.stop[j - 1] > k and not held[j - 1] and j not in doc.free_dash:
+            w = keys[j - 1]
+            if not w.isalpha() or (w in never and not joined[j - 1]) or (len(w) < 3 and not joined[j]):
+                break
+            j -= 1
+        while j < k and joined[j]:  # never start inside "immune-mediated"
+            j += 1
+        if j < k:
+            out.append((j, k + 2))
+    return out
 
 
 def _noun_phrases(
@@ -335,24 +398,35 @@ def _acronyms(doc: Doc, spans: list[tuple[int, int, str]]) -> list[tuple[int, in
     if not defined:
         return []
     covered = {k for i, e, _ in spans for k in range(i, e)}
-    low = {w.lower() for w in defined}
+    low = {norm_word(w) for w in defined}  # the engine's keys: "CRPS" is keyed "crp" like any plural
     return [(k, k + 1) for k in range(n) if keys[k] in low and k not in covered and doc.word(k) in defined]
 
 
-def find_reactions(text: str, section: str | None = None, lexicon: Lexicon | None = None) -> list[Mention]:
+def find_reactions(
+    text: str, section: str | None = None, lexicon: Lexicon | None = None, *, precise: bool = False
+) -> list[Mention]:
     """Adverse-reaction mentions in one label section, in text order.
 
-    With a ranker in the lexicon, each unique candidate string is scored from its features;
-    without one, candidates excluded by a context rule are dropped and the rest pass the fixed
-    prior threshold (coordination expansions always pass).
+    With a ranker in the lexicon, each unique candidate string is scored from its features and
+    kept above the ranker's threshold (best F1), or with precise=True above its precise threshold
+    (cross-validated precision ≥ 0.90, lower recall); without a ranker, candidates excluded by a
+    context rule are dropped and the rest pass the fixed prior threshold (coordination expansions
+    always pass).
     """
     lex = lexicon or default_lexicon()
     doc, cands = analyze(text, section, lex)
     if lex.ranker is not None:
-        return sorted(set(lex.ranker.select(doc, cands, section, lex)))
-    found = [
+        return sorted(set(lex.ranker.select(doc, cands, section, lex, precise=precise)))
+    return sorted(set(unranked(cands, lex)))
+
+
+def unranked(cands: list[Candidate], lex: Lexicon, also: frozenset[str] = frozenset()) -> list[Mention]:
+    """The mentions kept without a ranker: not excluded by a context rule, not of a ranker-only
+    origin (unless in also), and passing the fixed prior threshold (coordination expansions always pass)."""
+    return [
         c.mention
         for c in cands
-        if not c.excluded and c.origin not in _RANKER_ONLY and (c.origin == "coord" or _prior_ok(lex, c.mention.term))
+        if not c.excluded
+        and (c.origin not in _RANKER_ONLY or c.origin in also)
+        and (c.origin == "coord" or _prior_ok(lex, c.mention.term))
     ]
-    return sorted(set(found))

@@ -27,6 +27,7 @@ DATA = Path(str(resources.files("mabdata.adr") / "data"))
 LEARNED_FILE = "learned_strings.txt"
 PRIORS_FILE = "learned_priors.tsv"
 RANKER_FILE = "ranker.json"
+DISEASE_FILE = "disease_terms.txt"  # Disease Ontology names (ontology.py)
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,10 @@ class Lexicon:
     np_heads: frozenset[str] = frozenset()  # words that end several multi-word reaction terms ("impairment", "lesions")
     np_words: frozenset[str] = frozenset()  # words that never stand in such a noun phrase (function, severity, item stop words)
     ranker: Ranker | None = None  # chooses among candidates; None: context rules and the fixed prior threshold
+    # Disease names: extra candidates beside the terms, never in their place (a longer disease name
+    # must not hide the CTCAE term inside it), and never in the modifier, head and word sets above.
+    diseases: Trie = field(default_factory=Trie)
+    category_heads: frozenset[str] = frozenset()  # "adverse <head>" names a category of reactions ("events", "effects")
 
     def add(self, phrase: str, entry: Entry) -> None:
         """Add a phrase; the first entry for a key wins, so stop phrases added first cannot be overridden."""
@@ -182,7 +187,19 @@ def load_lexicon(
     lex.np_heads = _np_heads(lex.terms, r["noun_phrases"]["min_terms"])
     lex.negations = frozenset("before:" + " ".join(cue.split()) for cue in r["context"]["negations"])
     lex.np_words = lex.item_stop | frozenset(key_of(" ".join(r["function_words"] + r["severity_words"])))
+    lex.diseases = disease_trie()
+    lex.category_heads = frozenset(key_of(" ".join(r["categories"]["heads"])))
     return lex
+
+
+@cache
+def disease_trie() -> Trie:
+    """Disease Ontology names (data/disease_terms.txt), matched in a pass of their own (engine.analyze)."""
+    trie = Trie()
+    if (DATA / DISEASE_FILE).is_file():
+        for phrase in _lines(DISEASE_FILE):
+            trie.add(key_of(phrase), phrase)
+    return trie
 
 
 def _np_heads(terms: Trie, min_terms: int) -> frozenset[str]:

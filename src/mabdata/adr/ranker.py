@@ -140,7 +140,7 @@ def _shape_features(doc: Doc, c: Candidate, f: Features) -> None:
         f["suf=" + head[-4:]] = 1.0
 
 
-_LONGER = frozenset({"item", "np"})  # candidates that compete with the shorter ones inside them
+_LONGER = frozenset({"item", "np", "disease"})  # candidates that compete with the shorter ones inside them
 
 
 def _inner_features(c: Candidate, inner: dict[int, list[tuple[int, str]]], priors: dict[str, Prior], f: Features) -> None:
@@ -232,29 +232,47 @@ class Ranker:
     """Logistic regression over named features: P(string is annotated) = sigmoid(sum of weights)."""
 
     weights: dict[str, float]
-    threshold: float = 0.5
+    threshold: float = 0.5  # best F1 (the TAC measure) in inner cross-validation
     meta: dict = field(default_factory=dict)
+    # the lowest threshold whose inner cross-validated precision reaches meta["precise_target"]:
+    # fewer proposals for a curator to delete, at a cost in recall
+    precise_threshold: float | None = None
 
     def score(self, f: Features) -> float:
         z = sum(map(mul, map(self.weights.get, f, repeat(0.0)), f.values()))
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
-    def select(self, doc: Doc, cands: Sequence[Candidate], section: str | None, lex: Lexicon) -> list[Mention]:
-        """Mentions of the strings scored at or above the threshold (their non-excluded occurrences, if any)."""
-        keep = {t for t, f in features(doc, cands, section, lex).items() if self.score(f) >= self.threshold}
+    def select(
+        self, doc: Doc, cands: Sequence[Candidate], section: str | None, lex: Lexicon, *, precise: bool = False
+    ) -> list[Mention]:
+        """Mentions of the strings scored at or above the threshold (their non-excluded occurrences, if any);
+        precise: the precise threshold instead (the F1 one if the ranker has none)."""
+        cut = self.precise_threshold if precise and self.precise_threshold is not None else self.threshold
+        keep = {t for t, f in features(doc, cands, section, lex).items() if self.score(f) >= cut}
         negations = lex.negations
         chosen = [c for c in cands if c.mention.term in keep and c.excluded not in negations]
         free = {c.mention.term for c in chosen if not c.excluded}
         return [c.mention for c in chosen if not c.excluded or c.mention.term not in free]
 
     def to_json(self) -> str:
-        body = {"threshold": self.threshold, "meta": self.meta, "weights": dict(sorted(self.weights.items()))}
+        body = {
+            "threshold": self.threshold,
+            "precise_threshold": self.precise_threshold,
+            "meta": self.meta,
+            "weights": dict(sorted(self.weights.items())),
+        }
         return json.dumps(body, indent=0, sort_keys=False) + "\n"
 
     @classmethod
     def from_json(cls, text: str) -> Ranker:
         body = json.loads(text)
-        return cls({k: float(v) for k, v in body["weights"].items()}, float(body["threshold"]), body.get("meta", {}))
+        precise = body.get("precise_threshold")
+        return cls(
+            {k: float(v) for k, v in body["weights"].items()},
+            float(body["threshold"]),
+            body.get("meta", {}),
+            None if precise is None else float(precise),
+        )
 
     @classmethod
     def load(cls, path: Path) -> Ranker:
