@@ -89,6 +89,8 @@ def _rows(mask: Any) -> list[int]:
 
 
 def _problems(table: str, field: str | None, check: str, mask: Any, message: str) -> Iterator[Problem]:
+    if isinstance(mask, pl.Series) and not mask.any():  # the usual case, without converting the mask
+        return
     for row in _rows(mask):
         yield Problem(check, message, table=table, row=row, field=field)
 
@@ -370,8 +372,9 @@ def _foreign_keys_of(name: str, tables: Tables) -> Iterator[Problem]:
         target = tables.get(ref["resource"])
         if target is None or col not in df.columns or ref["fields"][0] not in target.columns:
             continue
-        # A hash-set membership per column: linear in both tables.
-        mask = _present(df, col) & ~_is_in(df[col], target[ref["fields"][0]])
+        # A hash-set membership per column: linear in both tables, in one polars call.
+        values = target[ref["fields"][0]].implode()
+        mask = df.select(pl.col(col).is_not_null() & ~pl.col(col).is_in(values).fill_null(False)).to_series()
         yield from _problems(name, col, "foreign-key", mask, f"value not found in {ref['resource']}.{ref['fields'][0]}")
 
 
@@ -614,6 +617,8 @@ def _quote_index(links: _Links, table: str, quotes: pl.DataFrame) -> _QuoteIndex
 
 def _cell_problems(part: str, height: int, bad: pl.DataFrame, columns: list[str], message: str) -> Iterator[Problem]:
     """A stated-text problem for each bad (_row, _col) cell, column by column in row order."""
+    if bad.is_empty():
+        return
     for col in columns:
         mask = np.zeros(height, dtype=bool)
         mask[bad.filter(pl.col("_col") == col)["_row"].to_numpy()] = True

@@ -75,6 +75,7 @@ def vocabulary(name: str) -> Vocabulary:
     return Vocabulary(name, tuple(r["term"] for r in rows), rows, lookup)
 
 
+@cache
 def property_vocabulary(prop: str) -> str | None:
     """The vocabulary a drug_properties value of this property is normalized to (None: the source's words)."""
     rows = {r["term"]: r for r in vocabulary("drug_property").rows}
