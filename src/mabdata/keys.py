@@ -93,11 +93,14 @@ def _number_texts(df: pl.DataFrame, columns: list[str]) -> dict[str, tuple[pl.Se
     shortest round-trip form, "Infinity" for inf), computed once per distinct value."""
     import polars as pl
 
+    if not columns:
+        return {}
     out = {}
-    for col in columns:
-        uniques = df[col].cast(pl.Float64).drop_nulls().unique()
-        texts = [None if math.isnan(v) else json.dumps(v) for v in uniques.to_list()]
-        out[col] = (uniques, pl.Series(texts, dtype=pl.String))
+    # The distinct values of every column in one polars call.
+    distinct = df.select([pl.col(c).cast(pl.Float64).drop_nulls().unique().implode() for c in columns]).row(0)
+    for col, values in zip(columns, distinct, strict=True):
+        texts = [None if math.isnan(v) else json.dumps(v) for v in values]
+        out[col] = (pl.Series(values, dtype=pl.Float64), pl.Series(texts, dtype=pl.String))
     return out
 
 

@@ -436,18 +436,15 @@ def _duplicated(df: pl.DataFrame, cols: list[str]) -> np.ndarray:
     n = df.height
     if n < 2:
         return np.zeros(n, dtype=bool)
-    key = df.select(cols)
-    if key.null_count().sum_horizontal().item() == 0:
-        later, earlier = key.slice(1), key.slice(0, n - 1)
-        increasing = pl.Series([False] * (n - 1))
-        tie = pl.Series([True] * (n - 1))
-        for c in cols:
-            a, b = later[c], earlier[c]
-            increasing = increasing | (tie & (a > b))
-            tie = tie & (a == b)
-        if increasing.all():
-            return np.zeros(n, dtype=bool)
-    return key.is_duplicated().to_numpy()
+    increasing, tie = pl.lit(False), pl.lit(True)
+    for c in cols:  # row i + 1 > row i, column by column (lexicographic), as one expression
+        a, b = pl.col(c).slice(1), pl.col(c).slice(0, n - 1)
+        increasing = increasing | (tie & (a > b))
+        tie = tie & (a == b)
+    nulls, ordered = df.select(pl.sum_horizontal([pl.col(c).null_count() for c in cols]), increasing.all()).row(0)
+    if nulls == 0 and ordered:
+        return np.zeros(n, dtype=bool)
+    return df.select(cols).is_duplicated().to_numpy()
 
 
 def _pattern_failures(uniques: pl.Series, pattern: str) -> list[Any]:
