@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -1123,7 +1123,10 @@ class CrossChecks:
         self.seen: list[str] = []
         self.heights: dict[str, int] = {}
         self.found: dict[str, list[Problem]] = {k: [] for k in self.ORDER}
-        self.keys: dict[str, list[Problem]] = {}
+        self.keys: dict[str, list[Problem] | Future[list[Problem]]] = {}
+        # Claim ids are recomputed on a thread of their own (mostly polars, which lets go of the
+        # GIL) while the caller reads and checks the next tables; `problems()` collects them.
+        self._hasher: ThreadPoolExecutor | None = None
         self.fresh: list[dict[str, Any]] | Problem | None = None
         self.done: set[str] = set()
 
@@ -1145,7 +1148,9 @@ class CrossChecks:
             needs = [t, "dosing_steps"] if "steps" in schema.natural_key(t) else [t]
             if self._ready(f"key:{t}", needs):
                 self.done.add(f"key:{t}")
-                self.keys[t] = list(_claim_key_rule(t, f.get(t), f.get("dosing_steps")))
+                if self._hasher is None:
+                    self._hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="claim-ids")
+                self.keys[t] = self._hasher.submit(lambda *a: list(_claim_key_rule(*a)), t, f.get(t), f.get("dosing_steps"))
         claims = [*schema.claim_tables(), *(c for t in schema.claim_tables() for c in schema.child_tables(t))]
         # The recomputation of the derived tables (mostly Python), provenance and sections (numpy
         # and Arrow, which release the GIL) run on threads of their own beside the joins of the
@@ -1238,7 +1243,11 @@ class CrossChecks:
             if name not in self.seen:
                 self.seen.append(name)
         self._run()
-        self.found["natural-key"] = [p for t in [*schema.claim_tables(), "evidence"] for p in self.keys.get(t, [])]
+        if self._hasher is not None:
+            self._hasher.shutdown(wait=True)
+            self._hasher = None
+        found = {t: k.result() if isinstance(k, Future) else k for t, k in self.keys.items()}
+        self.found["natural-key"] = [p for t in [*schema.claim_tables(), "evidence"] for p in found.get(t, [])]
         self.found["non-empty"] = [
             Problem("non-empty", "table has no rows", table=name)
             for name in self.seen
