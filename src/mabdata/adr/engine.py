@@ -287,10 +287,12 @@ def _disease_names(doc: Doc, lex: Lexicon, blocked: list[tuple[int, int]]) -> li
     for i, e in blocked:
         held[i:e] = b"\x01" * (e - i)
     out = []
-    i = 0
-    while i < n:
-        if joined[i] or held[i] or keys[i] not in first:
-            i += 1
+    after = 0  # where the last name ended: names do not overlap
+    # a comprehension finds the few tokens that start some name faster than a loop over every token
+    for i in [i for i, k in enumerate(keys) if k in first]:
+        node = first[keys[i]]
+        # most first words go no further: a name needs to be one word, or go on with the next one
+        if i < after or joined[i] or held[i] or ("" not in node and (i + 1 >= n or keys[i + 1] not in node)):
             continue
         best = i
         for e, _ in trie.ends(keys, i, doc.stop[i]):
@@ -298,9 +300,7 @@ def _disease_names(doc: Doc, lex: Lexicon, blocked: list[tuple[int, int]]) -> li
                 best = e
         if best > i and terms.get(keys[i:best]) is None:
             out.append((i, best))
-            i = best
-        else:
-            i += 1
+            after = best
     return out
 
 
