@@ -260,11 +260,12 @@ def analyze(text: str, section: str | None, lex: Lexicon) -> tuple[Doc, list[Can
         out.append(Candidate(i, e, Mention(s, t, text[s:t], kind, term), how))
     out.extend(items)
     # candidates beside the lexicon's: only a ranker weighs them (a context rule's verdict goes with them)
-    diseases = _disease_names(doc, lex, blocked)
+    held = _held(len(doc.keys), blocked)
+    diseases = _disease_names(doc, lex, held)
     extra = [
         *((i, e, "disease") for i, e in diseases),
-        *((i, e, "np") for i, e in _noun_phrases(doc, lex, spans, blocked)),
-        *((i, e, "category") for i, e in _categories(doc, lex, blocked)),
+        *((i, e, "np") for i, e in _noun_phrases(doc, lex, spans, held)),
+        *((i, e, "category") for i, e in _categories(doc, lex, held)),
         *((i, e, "abbrev") for i, e in _acronyms(doc, [*spans, *((i, e, "reaction") for i, e in diseases)])),
     ]
     for i, e, origin in extra:
@@ -275,7 +276,15 @@ def analyze(text: str, section: str | None, lex: Lexicon) -> tuple[Doc, list[Can
     return doc, out
 
 
-def _disease_names(doc: Doc, lex: Lexicon, blocked: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def _held(n: int, blocked: list[tuple[int, int]]) -> bytearray:
+    """A flag per token: inside a stop phrase or an excluded mention, where no phrase may start or reach."""
+    held = bytearray(n)
+    for i, e in blocked:
+        held[i:e] = b"\x01" * (e - i)
+    return held
+
+
+def _disease_names(doc: Doc, lex: Lexicon, held: bytearray) -> list[tuple[int, int]]:
     """Disease names that no term of the lexicon spells: greedy longest matches, left to right, never
     inside a hyphenated compound or a stop phrase ("Infections and infestations")."""
     keys, joined, n = doc.keys, doc.joined, len(doc.keys)
@@ -283,9 +292,6 @@ def _disease_names(doc: Doc, lex: Lexicon, blocked: list[tuple[int, int]]) -> li
     first = trie.root
     if not first:
         return []
-    held = bytearray(n)
-    for i, e in blocked:
-        held[i:e] = b"\x01" * (e - i)
     out = []
     after = 0  # where the last name ended: names do not overlap
     # a comprehension finds the few tokens that start some name faster than a loop over every token
@@ -304,16 +310,13 @@ def _disease_names(doc: Doc, lex: Lexicon, blocked: list[tuple[int, int]]) -> li
     return out
 
 
-def _categories(doc: Doc, lex: Lexicon, blocked: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def _categories(doc: Doc, lex: Lexicon, held: bytearray) -> list[tuple[int, int]]:
     """Named categories of reactions: "renal-related adverse reactions", "infectious adverse events",
     "cerebrovascular adverse events" (NLM annotates them like reactions). The words before
     "adverse <head>" are up to max_words content words (as for noun phrases), at least one."""
     keys, joined, n = doc.keys, doc.joined, len(doc.keys)
     heads, never = lex.category_heads, lex.np_words
     reach = lex.rules["noun_phrases"]["max_words"]
-    held = bytearray(n)
-    for i, e in blocked:
-        held[i:e] = b"\x01" * (e - i)
     out: list[tuple[int, int]] = []
     for k in range(1, n - 1):
         if keys[k] != "adverse" or keys[k + 1] not in heads or doc.stop[k] < k + 2:
@@ -331,9 +334,7 @@ def _categories(doc: Doc, lex: Lexicon, blocked: list[tuple[int, int]]) -> list[
     return out
 
 
-def _noun_phrases(
-    doc: Doc, lex: Lexicon, spans: list[tuple[int, int, str]], blocked: list[tuple[int, int]]
-) -> list[tuple[int, int]]:
+def _noun_phrases(doc: Doc, lex: Lexicon, spans: list[tuple[int, int, str]], held: bytearray) -> list[tuple[int, int]]:
     """Noun phrases ending in a reaction head word, with more modifiers than any candidate there:
     "renal function impairment", "tuberculosis infections", "necrotizing skin lesions".
 
@@ -344,9 +345,6 @@ def _noun_phrases(
     heads, never = lex.np_heads, lex.np_words
     reach = lex.rules["noun_phrases"]["max_words"]
     start_at = {e: i for i, e, _ in spans}  # a candidate ending at a head: the phrase must reach further left
-    held = bytearray(n)
-    for i, e in blocked:
-        held[i:e] = b"\x01" * (e - i)
     out: list[tuple[int, int]] = []
     for k in range(n):
         if keys[k] not in heads or held[k] or (k + 1 < n and joined[k + 1]):
